@@ -1,0 +1,851 @@
+/*
+ * config.c - loading and checking the configuration.
+ *
+ * Every setting is described once, in the table below, with its key in the
+ * file, its command-line flags and its environment variables.  Loading walks
+ * the table for each level in order (defaults, file, environment, flags), so
+ * precedence is the same for every setting by construction, and the flags of
+ * s3www are simply more names for the same entries.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <libconfig.h>
+
+#include "creds.h"
+#include "s3.h"
+
+enum copt_type {
+	T_STR,     /* copied verbatim */
+	T_INT,
+	T_BOOL,
+	T_MS,      /* milliseconds: an integer, or a string like "10s" */
+	T_LEVEL,   /* log level name */
+	T_ALFMT,   /* access log format */
+	T_ORIGINS, /* list of strings, or one comma-separated string */
+	T_MAIN,    /* handled by main(); skipped here, takes no value */
+	T_MAINVAL  /* handled by main(); skipped here, takes a value */
+};
+
+enum level { L_DEFAULT = 0, L_FILE, L_ENV, L_FLAG };
+
+struct copt {
+	const char *key;   /* setting path in the file, NULL if none */
+	const char *flags; /* space-separated flag names */
+	const char *envs;  /* space-separated variable names, first wins */
+	enum copt_type type;
+	size_t off;
+	size_t size;
+	long min, max;
+	const char *help;
+};
+
+#define O(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define NOFIELD 0, 0
+
+static const struct copt copts[] = {
+	{ NULL, "c config", NULL, T_MAINVAL, NOFIELD, 0, 0,
+	    "configuration file (default " CONFIG_DEFAULT_PATH ")" },
+	{ NULL, "t", NULL, T_MAIN, NOFIELD, 0, 0, "check the configuration and exit" },
+	{ NULL, "h help", NULL, T_MAIN, NOFIELD, 0, 0, "show this help" },
+	{ NULL, "version v", NULL, T_MAIN, NOFIELD, 0, 0, "print the version" },
+	{ "listen", "address listen", "S3WWWD_LISTEN S3WWW_ADDRESS", T_STR, O(listen), 0, 0,
+	    "ADDRESS:PORT to listen on" },
+	{ "workers", "workers", "S3WWWD_WORKERS", T_INT, O(workers), 0, 1024,
+	    "worker processes (0: one per CPU)" },
+	{ "user", "user", "S3WWWD_USER", T_STR, O(user), 0, 0, "user to run as after binding" },
+	{ "group", "group", "S3WWWD_GROUP", T_STR, O(group), 0, 0, "group to run as" },
+	{ "tls.cert", "ssl-cert tls-cert", "S3WWWD_TLS_CERT S3WWW_SSL_CERT", T_STR, O(tls_cert),
+	    0, 0, "TLS certificate chain (PEM) to serve HTTPS" },
+	{ "tls.key", "ssl-key tls-key", "S3WWWD_TLS_KEY S3WWW_SSL_KEY", T_STR, O(tls_key), 0, 0,
+	    "TLS private key (PEM)" },
+	{ "s3.endpoint", "endpoint", "S3WWWD_ENDPOINT S3WWW_ENDPOINT", T_STR, O(endpoint), 0, 0,
+	    "S3 endpoint URL" },
+	{ "s3.bucket", "bucket", "S3WWWD_BUCKET S3WWW_BUCKET", T_STR, O(bucket), 0, 0,
+	    "bucket that holds the site" },
+	{ "s3.bucket_path", "bucketPath bucket-path", "S3WWWD_BUCKET_PATH S3WWW_BUCKET_PATH",
+	    T_STR, O(bucket_path), 0, 0, "key prefix of the site inside the bucket" },
+	{ "s3.region", "region", "S3WWWD_REGION AWS_REGION", T_STR, O(region), 0, 0,
+	    "signing region" },
+	{ "s3.virtual_host", "virtual-host", "S3WWWD_VIRTUAL_HOST", T_BOOL, O(virtual_host), 0, 1,
+	    "virtual-host addressing (bucket.host) instead of path-style" },
+	{ "s3.access_key", "accessKey access-key", "S3WWWD_ACCESS_KEY S3WWW_ACCESS_KEY "
+	    "AWS_ACCESS_KEY_ID", T_STR, O(access_key), 0, 0, "access key" },
+	{ "s3.secret_key", "secretKey secret-key", "S3WWWD_SECRET_KEY S3WWW_SECRET_KEY "
+	    "AWS_SECRET_ACCESS_KEY", T_STR, O(secret_key), 0, 0, "secret key" },
+	{ "s3.session_token", "session-token", "S3WWWD_SESSION_TOKEN AWS_SESSION_TOKEN", T_STR,
+	    O(session_token), 0, 0, "session token for temporary credentials" },
+	{ "s3.access_key_file", "accessKeyFile access-key-file",
+	    "S3WWWD_ACCESS_KEY_FILE S3WWW_ACCESS_KEY_FILE", T_STR, O(access_key_file), 0, 0,
+	    "file holding the access key (re-read on reload)" },
+	{ "s3.secret_key_file", "secretKeyFile secret-key-file",
+	    "S3WWWD_SECRET_KEY_FILE S3WWW_SECRET_KEY_FILE", T_STR, O(secret_key_file), 0, 0,
+	    "file holding the secret key (re-read on reload)" },
+	{ "s3.session_token_file", "session-token-file", "S3WWWD_SESSION_TOKEN_FILE", T_STR,
+	    O(session_token_file), 0, 0, "file holding the session token" },
+	{ "s3.ca_bundle", "ca-bundle", "S3WWWD_CA_BUNDLE", T_STR, O(ca_bundle), 0, 0,
+	    "CA certificates to verify an https endpoint" },
+	{ "s3.tls_verify", "tls-verify", "S3WWWD_TLS_VERIFY", T_BOOL, O(tls_verify), 0, 1,
+	    "verify the endpoint's certificate" },
+	{ "s3.connect_timeout", "connect-timeout", "S3WWWD_CONNECT_TIMEOUT", T_MS,
+	    O(connect_timeout_ms), 1, 600000, "upstream connect timeout" },
+	{ "s3.timeout", "upstream-timeout", "S3WWWD_UPSTREAM_TIMEOUT", T_MS,
+	    O(upstream_timeout_ms), 1, 3600000, "upstream response and stall timeout" },
+	{ "site.index", "index", "S3WWWD_INDEX", T_STR, O(index_document), 0, 0,
+	    "index document for / and dir/" },
+	{ "site.spa_file", "spaFile spa-file", "S3WWWD_SPA_FILE S3WWW_SPA_FILE", T_STR,
+	    O(spa_file), 0, 0, "single-page-app file served with 200 for unknown paths" },
+	{ "site.error_document", "error-document", "S3WWWD_ERROR_DOCUMENT", T_STR,
+	    O(error_document), 0, 0, "object served with status 404 for unknown paths" },
+	{ "site.directory_listing", "directory-listing", "S3WWWD_DIRECTORY_LISTING", T_BOOL,
+	    O(directory_listing), 0, 1, "directory listings (not supported yet: refused)" },
+	{ "site.cors_origins", "allowed-cors-origins cors-origins",
+	    "S3WWWD_CORS_ORIGINS S3WWW_ALLOWED_CORS_ORIGINS", T_ORIGINS, NOFIELD, 0, 0,
+	    "origins allowed by CORS, comma-separated (\"*\" for any)" },
+	{ "limits.max_header_size", "max-header-size", "S3WWWD_MAX_HEADER_SIZE", T_INT,
+	    O(max_header_size), 1024, 65536, "largest request head in bytes" },
+	{ "limits.max_connections", "max-connections", "S3WWWD_MAX_CONNECTIONS", T_INT,
+	    O(max_connections), 1, 1000000, "open connections per worker" },
+	{ "limits.header_timeout", "header-timeout", "S3WWWD_HEADER_TIMEOUT", T_MS,
+	    O(header_timeout_ms), 1, 3600000, "time a client has to send a request head" },
+	{ "limits.keepalive_timeout", "keepalive-timeout", "S3WWWD_KEEPALIVE_TIMEOUT", T_MS,
+	    O(keepalive_timeout_ms), 0, 3600000, "idle time before a keep-alive connection closes" },
+	{ "limits.keepalive_requests", "keepalive-requests", "S3WWWD_KEEPALIVE_REQUESTS", T_INT,
+	    O(keepalive_requests), 1, 10000000, "requests on one connection" },
+	{ "limits.send_timeout", "send-timeout", "S3WWWD_SEND_TIMEOUT", T_MS,
+	    O(send_timeout_ms), 1, 3600000, "time without progress sending to a client" },
+	{ "limits.drain_timeout", "drain-timeout", "S3WWWD_DRAIN_TIMEOUT", T_MS,
+	    O(drain_timeout_ms), 0, 3600000, "time in-flight responses get on stop or reload" },
+	{ "ops.healthz", "healthz-path", "S3WWWD_HEALTHZ_PATH", T_STR, O(healthz_path), 0, 0,
+	    "liveness path (\"\" disables)" },
+	{ "ops.readyz", "readyz-path", "S3WWWD_READYZ_PATH", T_STR, O(readyz_path), 0, 0,
+	    "readiness path (\"\" disables)" },
+	{ "ops.metrics", "metrics-path", "S3WWWD_METRICS_PATH", T_STR, O(metrics_path), 0, 0,
+	    "Prometheus metrics path (\"\" disables)" },
+	{ "ops.listen", "internal-listen", "S3WWWD_INTERNAL_LISTEN", T_STR, O(internal_listen),
+	    0, 0, "separate ADDRESS:PORT for the ops paths" },
+	{ "log.level", "log-level", "S3WWWD_LOG_LEVEL", T_LEVEL, O(log_level), 0, 0,
+	    "error, warn, info or debug" },
+	{ "log.file", "error-log", "S3WWWD_ERROR_LOG", T_STR, O(error_log), 0, 0,
+	    "error log file (default stderr)" },
+	{ "log.access", "access-log", "S3WWWD_ACCESS_LOG", T_STR, O(access_log), 0, 0,
+	    "access log: \"-\" stdout, \"stderr\", a file, or \"\" off" },
+	{ "log.access_format", "access-log-format", "S3WWWD_ACCESS_LOG_FORMAT", T_ALFMT,
+	    O(access_log_format), 0, 0, "combined or json" },
+};
+#define NCOPTS (sizeof(copts) / sizeof(copts[0]))
+
+void
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->listen, sizeof(cfg->listen), "127.0.0.1:8080");
+	snprintf(cfg->region, sizeof(cfg->region), "us-east-1");
+	cfg->tls_verify = 1;
+	cfg->connect_timeout_ms = 5000;
+	cfg->upstream_timeout_ms = 30000;
+	snprintf(cfg->index_document, sizeof(cfg->index_document), "index.html");
+	cfg->max_header_size = 8192;
+	cfg->max_connections = 4096;
+	cfg->header_timeout_ms = 10000;
+	cfg->keepalive_timeout_ms = 60000;
+	cfg->keepalive_requests = 10000;
+	cfg->send_timeout_ms = 60000;
+	cfg->drain_timeout_ms = 30000;
+	snprintf(cfg->healthz_path, sizeof(cfg->healthz_path), "/healthz");
+	snprintf(cfg->readyz_path, sizeof(cfg->readyz_path), "/readyz");
+	snprintf(cfg->metrics_path, sizeof(cfg->metrics_path), "/metrics");
+	cfg->log_level = LOG_L_INFO;
+	snprintf(cfg->access_log, sizeof(cfg->access_log), "-");
+}
+
+static void
+seterr(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+/* Does the space-separated list contain name (len bytes)? */
+static int
+name_in(const char *list, const char *name, size_t len)
+{
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		size_t n = strcspn(p, " ");
+
+		if (n == len && memcmp(p, name, len) == 0)
+			return 1;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return 0;
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "1500", "1500ms", "10s", "2m", "1h" to milliseconds. */
+static int
+parse_ms(const char *s, long *out)
+{
+	char *end;
+	long long v;
+	long mult = 1;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || v < 0)
+		return -1;
+	if (strcmp(end, "") == 0 || strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcmp(end, "s") == 0)
+		mult = 1000;
+	else if (strcmp(end, "m") == 0)
+		mult = 60000;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600000;
+	else
+		return -1;
+	if (v > LONG_MAX / mult)
+		return -1;
+	*out = (long)v * mult;
+	return 0;
+}
+
+static int
+add_origins(struct config *cfg, const char *s, char *err, size_t errsz)
+{
+	while (*s != '\0') {
+		size_t n;
+
+		while (*s == ',' || *s == ' ')
+			s++;
+		n = strcspn(s, ", ");
+		if (n == 0)
+			break;
+		if (cfg->norigins == CONFIG_MAX_ORIGINS) {
+			seterr(err, errsz, "more than %d CORS origins", CONFIG_MAX_ORIGINS);
+			return -1;
+		}
+		if (n >= CONFIG_STR) {
+			seterr(err, errsz, "CORS origin too long");
+			return -1;
+		}
+		memcpy(cfg->origins[cfg->norigins], s, n);
+		cfg->origins[cfg->norigins][n] = '\0';
+		cfg->norigins++;
+		s += n;
+	}
+	return 0;
+}
+
+/*
+ * Set one option from a string value (environment or flag).  where names
+ * the source for messages.
+ */
+static int
+set_from_string(struct config *cfg, const struct copt *o, const char *v,
+    const char *where, char *err, size_t errsz)
+{
+	char *field = (char *)cfg + o->off;
+	long n;
+	char *end;
+	int b;
+
+	switch (o->type) {
+	case T_STR:
+		if (strlen(v) >= o->size) {
+			seterr(err, errsz, "%s: value too long (at most %zu bytes)", where,
+			    o->size - 1);
+			return -1;
+		}
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	case T_INT:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (errno != 0 || end == v || *end != '\0' || n < o->min || n > o->max) {
+			seterr(err, errsz, "%s: expected a number from %ld to %ld, got \"%s\"",
+			    where, o->min, o->max, v);
+			return -1;
+		}
+		*(int *)(void *)field = (int)n;
+		return 0;
+	case T_BOOL:
+		if (parse_bool(v, &b) == -1) {
+			seterr(err, errsz, "%s: expected true or false, got \"%s\"", where, v);
+			return -1;
+		}
+		*(int *)(void *)field = b;
+		return 0;
+	case T_MS:
+		if (parse_ms(v, &n) == -1 || n < o->min || n > o->max) {
+			seterr(err, errsz, "%s: expected a duration such as 500ms, 10s or 2m "
+			    "(%ld ms to %ld ms), got \"%s\"", where, o->min, o->max, v);
+			return -1;
+		}
+		*(int *)(void *)field = (int)n;
+		return 0;
+	case T_LEVEL:
+		if (log_level_parse(v, (enum log_level *)(void *)field) == -1) {
+			seterr(err, errsz, "%s: expected error, warn, info or debug, got \"%s\"",
+			    where, v);
+			return -1;
+		}
+		return 0;
+	case T_ALFMT:
+		if (strcmp(v, "combined") == 0)
+			cfg->access_log_format = ACCESS_LOG_COMBINED;
+		else if (strcmp(v, "json") == 0)
+			cfg->access_log_format = ACCESS_LOG_JSON;
+		else {
+			seterr(err, errsz, "%s: expected combined or json, got \"%s\"", where, v);
+			return -1;
+		}
+		return 0;
+	case T_ORIGINS:
+		cfg->norigins = 0;
+		if (add_origins(cfg, v, err, errsz) == -1) {
+			char tmp[256];
+
+			snprintf(tmp, sizeof(tmp), "%s", err);
+			seterr(err, errsz, "%s: %s", where, tmp);
+			return -1;
+		}
+		return 0;
+	case T_MAIN:
+	case T_MAINVAL:
+		return 0;
+	}
+	return -1;
+}
+
+/* Is key (a dotted path) one of ours, or a group that holds some? */
+static int
+known_key(const char *key, int group)
+{
+	size_t i, len = strlen(key);
+
+	for (i = 0; i < NCOPTS; i++) {
+		if (copts[i].key == NULL)
+			continue;
+		if (!group && strcmp(copts[i].key, key) == 0)
+			return 1;
+		if (group && strncmp(copts[i].key, key, len) == 0 && copts[i].key[len] == '.')
+			return 1;
+	}
+	return 0;
+}
+
+/* Refuse settings we do not know: a typo should not be silently ignored. */
+static int
+check_unknown(config_setting_t *grp, const char *prefix, const char *file, char *err,
+    size_t errsz)
+{
+	int i, n = config_setting_length(grp);
+
+	for (i = 0; i < n; i++) {
+		config_setting_t *s = config_setting_get_elem(grp, (unsigned int)i);
+		const char *name = config_setting_name(s);
+		char key[256];
+		int isgroup = config_setting_is_group(s);
+
+		if (name == NULL)
+			continue;
+		snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", name);
+		if (!known_key(key, isgroup)) {
+			seterr(err, errsz, "%s:%d: unknown setting \"%s\"", file,
+			    config_setting_source_line(s), key);
+			return -1;
+		}
+		if (isgroup && check_unknown(s, key, file, err, errsz) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+set_from_setting(struct config *cfg, const struct copt *o, config_setting_t *s,
+    const char *file, char *err, size_t errsz)
+{
+	int line = config_setting_source_line(s);
+	int type = config_setting_type(s);
+	char where[CONFIG_PATH + 300];
+	char num[32];
+	const char *v;
+
+	snprintf(where, sizeof(where), "%s:%d: %s", file, line, o->key);
+	if (o->type == T_ORIGINS && (type == CONFIG_TYPE_LIST || type == CONFIG_TYPE_ARRAY)) {
+		int i, n = config_setting_length(s);
+
+		cfg->norigins = 0;
+		for (i = 0; i < n; i++) {
+			v = config_setting_get_string_elem(s, i);
+			if (v == NULL) {
+				seterr(err, errsz, "%s: expected a list of strings", where);
+				return -1;
+			}
+			if (add_origins(cfg, v, err, errsz) == -1)
+				return -1;
+		}
+		return 0;
+	}
+	switch (type) {
+	case CONFIG_TYPE_STRING:
+		v = config_setting_get_string(s);
+		if (o->type == T_INT || o->type == T_BOOL) {
+			seterr(err, errsz, "%s: expected a %s, got a string", where,
+			    o->type == T_INT ? "number" : "boolean (true or false)");
+			return -1;
+		}
+		break;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		if (o->type != T_INT && o->type != T_MS) {
+			seterr(err, errsz, "%s: expected a %s, got a number", where,
+			    o->type == T_BOOL ? "boolean (true or false)" : "string");
+			return -1;
+		}
+		snprintf(num, sizeof(num), "%lld", config_setting_get_int64(s));
+		v = num;
+		break;
+	case CONFIG_TYPE_BOOL:
+		if (o->type != T_BOOL) {
+			seterr(err, errsz, "%s: expected a %s, got a boolean", where,
+			    o->type == T_INT ? "number" : "string");
+			return -1;
+		}
+		v = config_setting_get_bool(s) ? "true" : "false";
+		break;
+	default:
+		seterr(err, errsz, "%s: unexpected value type", where);
+		return -1;
+	}
+	return set_from_string(cfg, o, v, where, err, errsz);
+}
+
+static int
+load_file(struct config *cfg, const char *path, int required, enum level *lv, char *err,
+    size_t errsz)
+{
+	config_t cf;
+	size_t i;
+	int rc = -1;
+
+	if (access(path, F_OK) == -1 && errno == ENOENT && !required)
+		return 0;
+	config_init(&cf);
+	if (config_read_file(&cf, path) != CONFIG_TRUE) {
+		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
+			seterr(err, errsz, "%s: cannot read: %s", path, strerror(errno));
+		else
+			seterr(err, errsz, "%s:%d: %s", config_error_file(&cf) ?
+			    config_error_file(&cf) : path, config_error_line(&cf),
+			    config_error_text(&cf));
+		goto out;
+	}
+	if (strlen(path) >= sizeof(cfg->path)) {
+		seterr(err, errsz, "configuration path too long");
+		goto out;
+	}
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	if (check_unknown(config_root_setting(&cf), "", path, err, errsz) == -1)
+		goto out;
+	for (i = 0; i < NCOPTS; i++) {
+		config_setting_t *s;
+
+		if (copts[i].key == NULL)
+			continue;
+		s = config_lookup(&cf, copts[i].key);
+		if (s == NULL)
+			continue;
+		if (set_from_setting(cfg, &copts[i], s, path, err, errsz) == -1)
+			goto out;
+		lv[i] = L_FILE;
+	}
+	rc = 0;
+out:
+	config_destroy(&cf);
+	return rc;
+}
+
+static const char *
+env_get(char *const env[], const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		if (strncmp(env[i], name, len) == 0 && env[i][len] == '=')
+			return env[i] + len + 1;
+	return NULL;
+}
+
+static int
+load_env(struct config *cfg, char *const env[], enum level *lv, char *err, size_t errsz)
+{
+	size_t i;
+
+	for (i = 0; i < NCOPTS; i++) {
+		const char *p = copts[i].envs;
+
+		while (p != NULL && *p != '\0') {
+			size_t n = strcspn(p, " ");
+			const char *v = env_get(env, p, n);
+
+			if (v != NULL && *v != '\0') {
+				char where[80];
+
+				snprintf(where, sizeof(where), "environment %.*s", (int)n, p);
+				if (set_from_string(cfg, &copts[i], v, where, err, errsz) == -1)
+					return -1;
+				lv[i] = L_ENV;
+				break;
+			}
+			p += n;
+			while (*p == ' ')
+				p++;
+		}
+	}
+	return 0;
+}
+
+static const struct copt *
+find_flag(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NCOPTS; i++)
+		if (name_in(copts[i].flags, name, len))
+			return &copts[i];
+	return NULL;
+}
+
+/*
+ * Flags are written the Go way, as s3www takes them ("-bucket x",
+ * "-bucket=x"), or with two dashes; boolean flags take no separate value.
+ */
+static int
+load_flags(struct config *cfg, int argc, char *const argv[], enum level *lv, char *err,
+    size_t errsz)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *name, *eq, *val;
+		const struct copt *o;
+		char where[128];
+		size_t len;
+
+		if (a[0] != '-' || a[1] == '\0') {
+			seterr(err, errsz, "unexpected argument \"%s\"", a);
+			return -1;
+		}
+		name = a + (a[1] == '-' ? 2 : 1);
+		eq = strchr(name, '=');
+		len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+		o = find_flag(name, len);
+		if (o == NULL) {
+			seterr(err, errsz, "unknown flag -%.*s (see -h)", (int)len, name);
+			return -1;
+		}
+		snprintf(where, sizeof(where), "flag -%.*s", (int)len, name);
+		if (o->type == T_MAIN)
+			continue;
+		if (eq != NULL)
+			val = eq + 1;
+		else if (o->type == T_BOOL)
+			val = "true";
+		else if (i + 1 < argc)
+			val = argv[++i];
+		else {
+			seterr(err, errsz, "%s needs a value", where);
+			return -1;
+		}
+		if (set_from_string(cfg, o, val, where, err, errsz) == -1)
+			return -1;
+		lv[o - copts] = L_FLAG;
+	}
+	return 0;
+}
+
+static enum level
+level_of(const enum level *lv, size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < NCOPTS; i++)
+		if (copts[i].off == off && copts[i].size != 0)
+			return lv[i];
+	return L_DEFAULT;
+}
+
+/*
+ * A secret given as a file wins over one given inline at the same or a
+ * lower level, so that an operator can move a deployment to files without
+ * first removing the old value.
+ */
+static int
+read_secret(char *dst, size_t dstsz, const char *file, size_t inl_off, size_t file_off,
+    const enum level *lv, char *err, size_t errsz)
+{
+	char e[512];
+
+	if (*file == '\0' || level_of(lv, file_off) < level_of(lv, inl_off))
+		return 0;
+	if (creds_read_file(file, dst, dstsz, e, sizeof(e)) == -1) {
+		seterr(err, errsz, "%s", e);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+valid_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long port;
+
+	if (colon == NULL)
+		return 0;
+	if (s[0] == '[' && (colon == s || colon[-1] != ']'))
+		return 0;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	return errno == 0 && end != colon + 1 && *end == '\0' && port >= 0 && port <= 65535;
+}
+
+/* Strip leading slashes; the prefix is used as-is in object keys. */
+static void
+strip_slashes(char *s)
+{
+	size_t n = strspn(s, "/");
+
+	memmove(s, s + n, strlen(s + n) + 1);
+}
+
+static int
+validate(struct config *cfg, char *err, size_t errsz)
+{
+	struct s3_endpoint ep;
+	char e[256];
+	size_t n;
+
+	if (cfg->bucket[0] == '\0') {
+		seterr(err, errsz, "no bucket configured: set s3.bucket, -bucket or S3WWW_BUCKET");
+		return -1;
+	}
+	if (cfg->endpoint[0] == '\0') {
+		seterr(err, errsz, "no endpoint configured: set s3.endpoint, -endpoint or "
+		    "S3WWW_ENDPOINT");
+		return -1;
+	}
+	if (s3_endpoint_init(&ep, cfg->endpoint, cfg->bucket, cfg->region, cfg->virtual_host,
+	    e, sizeof(e)) == -1) {
+		seterr(err, errsz, "s3.endpoint: %s", e);
+		return -1;
+	}
+	if ((cfg->access_key[0] == '\0') != (cfg->secret_key[0] == '\0')) {
+		seterr(err, errsz, "an access key needs a secret key and the other way round");
+		return -1;
+	}
+	if (!valid_listen(cfg->listen)) {
+		seterr(err, errsz, "listen: \"%s\" is not ADDRESS:PORT", cfg->listen);
+		return -1;
+	}
+	if (cfg->internal_listen[0] != '\0' && !valid_listen(cfg->internal_listen)) {
+		seterr(err, errsz, "ops.listen: \"%s\" is not ADDRESS:PORT", cfg->internal_listen);
+		return -1;
+	}
+	if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
+		seterr(err, errsz, "tls.cert and tls.key go together");
+		return -1;
+	}
+	strip_slashes(cfg->bucket_path);
+	n = strlen(cfg->bucket_path);
+	if (n > 0 && cfg->bucket_path[n - 1] != '/') {
+		if (n + 1 >= sizeof(cfg->bucket_path)) {
+			seterr(err, errsz, "s3.bucket_path too long");
+			return -1;
+		}
+		cfg->bucket_path[n] = '/';
+		cfg->bucket_path[n + 1] = '\0';
+	}
+	strip_slashes(cfg->index_document);
+	strip_slashes(cfg->spa_file);
+	strip_slashes(cfg->error_document);
+	if (cfg->directory_listing) {
+		seterr(err, errsz, "site.directory_listing is not supported by this version");
+		return -1;
+	}
+	if (cfg->index_document[0] == '\0') {
+		seterr(err, errsz, "site.index must not be empty");
+		return -1;
+	}
+	if ((cfg->healthz_path[0] != '\0' && cfg->healthz_path[0] != '/') ||
+	    (cfg->readyz_path[0] != '\0' && cfg->readyz_path[0] != '/') ||
+	    (cfg->metrics_path[0] != '\0' && cfg->metrics_path[0] != '/')) {
+		seterr(err, errsz, "ops paths must start with /");
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, int argc, char *const argv[],
+    char *const env[], char *err, size_t errsz)
+{
+	enum level lv[NCOPTS];
+
+	memset(lv, 0, sizeof(lv));
+	config_defaults(cfg);
+	if (load_file(cfg, path != NULL ? path : CONFIG_DEFAULT_PATH, path != NULL, lv, err,
+	    errsz) == -1)
+		goto fail;
+	if (load_env(cfg, env, lv, err, errsz) == -1)
+		goto fail;
+	if (load_flags(cfg, argc, argv, lv, err, errsz) == -1)
+		goto fail;
+	if (read_secret(cfg->access_key, sizeof(cfg->access_key), cfg->access_key_file,
+	    offsetof(struct config, access_key), offsetof(struct config, access_key_file), lv,
+	    err, errsz) == -1)
+		goto fail;
+	if (read_secret(cfg->secret_key, sizeof(cfg->secret_key), cfg->secret_key_file,
+	    offsetof(struct config, secret_key), offsetof(struct config, secret_key_file), lv,
+	    err, errsz) == -1)
+		goto fail;
+	if (read_secret(cfg->session_token, sizeof(cfg->session_token),
+	    cfg->session_token_file, offsetof(struct config, session_token),
+	    offsetof(struct config, session_token_file), lv, err, errsz) == -1)
+		goto fail;
+	if (validate(cfg, err, errsz) == -1)
+		goto fail;
+	return 0;
+fail:
+	config_wipe(cfg);
+	return -1;
+}
+
+/*
+ * Linux reports every CPU of the machine, but a container is often limited
+ * to fewer by its cgroup's cpu.max; more workers than that only contend.
+ */
+static int
+cgroup_cpus(void)
+{
+	FILE *f = fopen("/sys/fs/cgroup/cpu.max", "r");
+	char quota[32];
+	long period, q;
+	int rc = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%31s %ld", quota, &period) == 2 && strcmp(quota, "max") != 0 &&
+	    period > 0) {
+		q = strtol(quota, NULL, 10);
+		rc = (int)((q + period - 1) / period);
+	}
+	fclose(f);
+	return rc;
+}
+
+int
+config_worker_count(const struct config *cfg)
+{
+	long n;
+	int cg;
+
+	if (cfg->workers > 0)
+		return cfg->workers;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	cg = cgroup_cpus();
+	if (cg > 0 && cg < n)
+		n = cg;
+	return (int)n;
+}
+
+int
+config_origin_allowed(const struct config *cfg, const char *origin, size_t len)
+{
+	int i;
+
+	for (i = 0; i < cfg->norigins; i++) {
+		if (strcmp(cfg->origins[i], "*") == 0)
+			return 1;
+		if (strlen(cfg->origins[i]) == len &&
+		    strncasecmp(cfg->origins[i], origin, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void
+config_usage(const char *prog)
+{
+	size_t i;
+
+	fprintf(stdout, "usage: %s [-c file] [-t] [flags]\n\nflags (also -flag=value or "
+	    "--flag value):\n", prog);
+	for (i = 0; i < NCOPTS; i++) {
+		char names[128] = "";
+		const char *p = copts[i].flags;
+		size_t off = 0;
+
+		while (*p != '\0' && off < sizeof(names) - 2) {
+			size_t n = strcspn(p, " ");
+
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s-%.*s",
+			    off ? ", " : "", (int)n, p);
+			p += n;
+			while (*p == ' ')
+				p++;
+		}
+		fprintf(stdout, "  %-34s %s", names, copts[i].help);
+		if (copts[i].envs != NULL)
+			fprintf(stdout, " [$%.*s]", (int)strcspn(copts[i].envs, " "),
+			    copts[i].envs);
+		fputc('\n', stdout);
+	}
+}
+
+void
+config_wipe(struct config *cfg)
+{
+	explicit_bzero(cfg->access_key, sizeof(cfg->access_key));
+	explicit_bzero(cfg->secret_key, sizeof(cfg->secret_key));
+	explicit_bzero(cfg->session_token, sizeof(cfg->session_token));
+}

@@ -1,0 +1,111 @@
+/*
+ * config.h - the configuration: defaults, then the libconfig file, then
+ * environment variables, then command-line flags, each level overriding the
+ * one before.  The result is a plain struct without pointers, so that the
+ * master can build a complete new one on reload, compare it, and hand it to
+ * the next generation of workers simply by forking after the copy.
+ */
+#ifndef S3WWWD_CONFIG_H
+#define S3WWWD_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "log.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define CONFIG_DEFAULT_PATH SYSCONFDIR "/s3wwwd/s3wwwd.conf"
+
+#define CONFIG_MAX_ORIGINS 32
+#define CONFIG_STR 256
+#define CONFIG_PATH 1024
+
+enum access_log_format { ACCESS_LOG_COMBINED = 0, ACCESS_LOG_JSON };
+
+struct config {
+	char path[CONFIG_PATH];       /* the file that was read, "" if none */
+
+	/* Listener. */
+	char listen[CONFIG_STR];      /* "127.0.0.1:8080", "[::]:8080", ":8080" */
+	int workers;                  /* 0: one per CPU available to us */
+	char user[64];
+	char group[64];
+	char tls_cert[CONFIG_PATH];
+	char tls_key[CONFIG_PATH];
+
+	/* Upstream S3. */
+	char endpoint[CONFIG_STR];
+	char bucket[64];
+	char bucket_path[CONFIG_STR]; /* normalised: "" or "dir/" */
+	char region[64];
+	int virtual_host;
+	char access_key[128];
+	char secret_key[128];
+	char session_token[2048];
+	char access_key_file[CONFIG_PATH];
+	char secret_key_file[CONFIG_PATH];
+	char session_token_file[CONFIG_PATH];
+	char ca_bundle[CONFIG_PATH];
+	int tls_verify;
+	int connect_timeout_ms;
+	int upstream_timeout_ms;      /* wait for response headers / stalls */
+
+	/* Website. */
+	char index_document[CONFIG_STR];
+	char spa_file[CONFIG_STR];
+	char error_document[CONFIG_STR];
+	int directory_listing;
+	int norigins;
+	char origins[CONFIG_MAX_ORIGINS][CONFIG_STR]; /* "*" allows any */
+
+	/* Limits and timeouts. */
+	int max_header_size;
+	int max_connections;          /* per worker */
+	int header_timeout_ms;
+	int keepalive_timeout_ms;
+	int keepalive_requests;
+	int send_timeout_ms;
+	int drain_timeout_ms;
+
+	/* Operations. */
+	char healthz_path[CONFIG_STR]; /* "" disables */
+	char readyz_path[CONFIG_STR];
+	char metrics_path[CONFIG_STR];
+	char internal_listen[CONFIG_STR]; /* "" : ops paths on the main listener */
+	char error_log[CONFIG_PATH];  /* "" : stderr */
+	enum log_level log_level;
+	char access_log[CONFIG_PATH]; /* "" off, "-" stdout, "stderr", or a file */
+	enum access_log_format access_log_format;
+};
+
+/*
+ * Load the configuration.  args are the command-line arguments without the
+ * program name (already stripped of the options main() handles itself, see
+ * config_usage), env is the environment to read.  The file is path, or the
+ * default path if path is NULL (a missing default file is not an error, a
+ * missing explicit one is).  Credential files are read here, so a reload
+ * picks up rotated secrets.  On error returns -1 with "file:line: reason" or
+ * "flag -x: reason" in err.
+ */
+int config_load(struct config *cfg, const char *path, int argc,
+    char *const argv[], char *const env[], char *err, size_t errsz);
+
+/* Fill in the built-in defaults only. */
+void config_defaults(struct config *cfg);
+
+/* The number of workers to start: cfg->workers or the CPUs we may use. */
+int config_worker_count(const struct config *cfg);
+
+/* Is origin (not NUL-terminated) allowed by the CORS list? */
+int config_origin_allowed(const struct config *cfg, const char *origin,
+    size_t len);
+
+/* Print the flag list for -h. */
+void config_usage(const char *prog);
+
+/* Wipe secrets before the struct is discarded. */
+void config_wipe(struct config *cfg);
+
+#endif

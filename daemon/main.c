@@ -1,0 +1,77 @@
+/*
+ * main.c - command line handling for s3wwwd: -t checks the configuration,
+ * -h and -version inform, anything else runs the server.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "master.h"
+#include "tls.h"
+
+extern char **environ;
+
+static int
+is_flag(const char *a, const char *name)
+{
+	if (a[0] != '-')
+		return 0;
+	a += a[1] == '-' ? 2 : 1;
+	return strcmp(a, name) == 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct config cfg;
+	const char *path = NULL;
+	char err[1024];
+	int i, test = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (is_flag(argv[i], "h") || is_flag(argv[i], "help")) {
+			config_usage(argv[0]);
+			return 0;
+		}
+		if (is_flag(argv[i], "version") || is_flag(argv[i], "v")) {
+			printf("s3wwwd %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+		if (is_flag(argv[i], "t"))
+			test = 1;
+		if ((is_flag(argv[i], "c") || is_flag(argv[i], "config")) && i + 1 < argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "-c=", 3) == 0)
+			path = argv[i] + 3;
+		else if (strncmp(argv[i], "-config=", 8) == 0 || strncmp(argv[i], "--config=", 9) == 0)
+			path = strchr(argv[i], '=') + 1;
+	}
+	if (config_load(&cfg, path, argc - 1, argv + 1, environ, err, sizeof(err)) == -1) {
+		fprintf(stderr, "s3wwwd: %s\n", err);
+		if (test)
+			fprintf(stderr, "s3wwwd: configuration test failed\n");
+		return 1;
+	}
+	if (test) {
+		if (cfg.tls_cert[0] != '\0') {
+			SSL_CTX *ctx = tls_ctx_new(cfg.tls_cert, cfg.tls_key, err, sizeof(err));
+
+			if (ctx == NULL) {
+				fprintf(stderr, "s3wwwd: %s\ns3wwwd: configuration test failed\n", err);
+				return 1;
+			}
+			tls_ctx_free(ctx);
+		}
+		fprintf(stderr, "s3wwwd: configuration %s is valid\n",
+		    cfg.path[0] != '\0' ? cfg.path : "(no file)");
+		config_wipe(&cfg);
+		return 0;
+	}
+	if (log_open("s3wwwd", cfg.error_log, cfg.log_level) == -1) {
+		fprintf(stderr, "s3wwwd: cannot open error log %s\n", cfg.error_log);
+		return 1;
+	}
+	return master_run(&cfg, path, argc - 1, argv + 1);
+}

@@ -1,0 +1,405 @@
+/*
+ * worker.c - the worker process: its epoll loop, accepting, signals and
+ * the periodic tick that enforces connection deadlines.
+ *
+ * All workers accept on the same listening socket.  It is registered with
+ * EPOLLEXCLUSIVE so that a new connection wakes one worker, not all of them.
+ * On SIGTERM a worker stops accepting (the socket stays open in the master
+ * and in the other generation), finishes what is in flight, and exits.
+ */
+#include "worker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "upstream.h"
+
+#define TICK_MS 250
+#define ACCEPT_BATCH 64
+#define EMFILE_PAUSE_MS 100
+
+uint64_t
+worker_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+update_clock(struct worker *w)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	w->now_ms = worker_clock_ms();
+	if (t == w->now_wall)
+		return;
+	w->now_wall = t;
+	gmtime_r(&t, &tm);
+	http_format_date(t, w->date);
+	strftime(w->logtime, sizeof(w->logtime), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	strftime(w->logtime_iso, sizeof(w->logtime_iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int
+ep_add(struct worker *w, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.u64 = data;
+	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void
+set_accepting(struct worker *w, int on)
+{
+	if (on == w->accepting)
+		return;
+	if (on) {
+		/* EPOLLEXCLUSIVE forbids EPOLL_CTL_MOD, so the fd is re-added. */
+		if (ep_add(w, w->lfd, EPOLLIN | EPOLLEXCLUSIVE, EV_TAG_LISTEN) == -1)
+			log_error("epoll add listener: %s", strerror(errno));
+		if (w->ifd != -1)
+			ep_add(w, w->ifd, EPOLLIN | EPOLLEXCLUSIVE, EV_TAG_ILISTEN);
+	} else {
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->lfd, NULL);
+		if (w->ifd != -1)
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->ifd, NULL);
+	}
+	w->accepting = on;
+}
+
+static void
+peer_name(const struct sockaddr_storage *ss, char *out, size_t outsz)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)ss;
+
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], out, (socklen_t)outsz);
+		else
+			inet_ntop(AF_INET6, &s6->sin6_addr, out, (socklen_t)outsz);
+	} else if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, out, (socklen_t)outsz);
+	} else {
+		snprintf(out, outsz, "unix");
+	}
+}
+
+static void
+accept_some(struct worker *w, int lfd, int internal)
+{
+	int i;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char peer[INET6_ADDRSTRLEN + 1];
+		struct conn *c;
+		int fd, one = 1;
+
+		if (w->nconns >= w->cfg->max_connections) {
+			/* Leave the rest in the backlog for a worker with room. */
+			set_accepting(w, 0);
+			return;
+		}
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				log_error("accept: %s; pausing accepts", strerror(errno));
+				set_accepting(w, 0);
+				w->accept_resume_ms = w->now_ms + EMFILE_PAUSE_MS;
+			}
+			return;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		peer_name(&ss, peer, sizeof(peer));
+		c = conn_new(w, fd, internal, peer);
+		if (c == NULL) {
+			close(fd);
+			continue;
+		}
+		if (ep_add(w, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		    (uint64_t)(uintptr_t)c) == -1) {
+			conn_close(c);
+			continue;
+		}
+		/* Most clients send the request with the connection: try at once. */
+		c->writable = 1;
+	}
+}
+
+static void
+start_drain(struct worker *w)
+{
+	struct conn *c;
+
+	if (w->draining)
+		return;
+	w->draining = 1;
+	w->drain_deadline = w->now_ms + (uint64_t)w->cfg->drain_timeout_ms;
+	set_accepting(w, 0);
+	for (c = w->conns; c != NULL; c = c->next)
+		conn_drain(c);
+	log_debug("draining %d connections", w->nconns);
+}
+
+static int
+open_access_log(struct worker *w)
+{
+	const char *p = w->cfg->access_log;
+	int fd;
+
+	if (w->access_fd > STDERR_FILENO)
+		close(w->access_fd);
+	w->access_fd = -1;
+	if (p[0] == '\0')
+		return 0;
+	if (strcmp(p, "-") == 0 || strcmp(p, "stdout") == 0) {
+		w->access_fd = STDOUT_FILENO;
+		return 0;
+	}
+	if (strcmp(p, "stderr") == 0) {
+		w->access_fd = STDERR_FILENO;
+		return 0;
+	}
+	fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		log_error("cannot open access log %s: %s", p, strerror(errno));
+		return -1;
+	}
+	w->access_fd = fd;
+	w->access_log_failed = 0;
+	return 0;
+}
+
+static void
+on_signal(struct worker *w)
+{
+	struct signalfd_siginfo si;
+
+	while (read(w->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+		case SIGQUIT:
+			start_drain(w);
+			break;
+		case SIGUSR1:
+			log_reopen();
+			open_access_log(w);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void
+on_tick(struct worker *w)
+{
+	struct conn *c, *next;
+	uint64_t exp;
+
+	if (read(w->tickfd, &exp, sizeof(exp)) == -1 && errno != EAGAIN)
+		return;
+	metrics_heartbeat();
+	for (c = w->conns; c != NULL; c = next) {
+		next = c->next;
+		conn_tick(c);
+	}
+	if (!w->accepting && !w->draining && w->nconns < w->cfg->max_connections &&
+	    w->now_ms >= w->accept_resume_ms)
+		set_accepting(w, 1);
+}
+
+static int
+make_tick(struct worker *w)
+{
+	struct itimerspec its;
+
+	w->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	w->curl_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (w->tickfd == -1 || w->curl_tfd == -1)
+		return -1;
+	memset(&its, 0, sizeof(its));
+	its.it_interval.tv_nsec = TICK_MS * 1000000L;
+	its.it_value = its.it_interval;
+	if (timerfd_settime(w->tickfd, 0, &its, NULL) == -1)
+		return -1;
+	if (ep_add(w, w->tickfd, EPOLLIN, EV_TAG_TICK) == -1 ||
+	    ep_add(w, w->curl_tfd, EPOLLIN, EV_TAG_CURLTIMER) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+make_signals(struct worker *w)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (w->sigfd == -1)
+		return -1;
+	return ep_add(w, w->sigfd, EPOLLIN, EV_TAG_SIGNAL);
+}
+
+static void
+dispatch(struct worker *w, const struct epoll_event *ev)
+{
+	uint64_t d = ev->data.u64;
+
+	switch (d & EV_TAG_MASK) {
+	case EV_TAG_CONN:
+		conn_event((struct conn *)(uintptr_t)d, ev->events);
+		break;
+	case EV_TAG_LISTEN:
+		if (w->accepting)
+			accept_some(w, w->lfd, 0);
+		break;
+	case EV_TAG_ILISTEN:
+		if (w->accepting)
+			accept_some(w, w->ifd, 1);
+		break;
+	case EV_TAG_SIGNAL:
+		on_signal(w);
+		break;
+	case EV_TAG_TICK:
+		on_tick(w);
+		break;
+	case EV_TAG_CURLTIMER:
+		upstream_timer_event(w);
+		break;
+	case EV_TAG_CURLSOCK:
+		upstream_socket_event(w, (int)(d >> 3), ev->events);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_fd,
+    struct metrics_region *m, int metrics_slot)
+{
+	static struct worker wk;
+	struct worker *w = &wk;
+	struct epoll_event evs[256];
+	char role[32];
+	pid_t pid = getpid();
+
+	snprintf(role, sizeof(role), "worker %d", (int)pid);
+	log_set_role(role);
+	metrics_attach(m, metrics_slot);
+	metrics_heartbeat();
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->lfd = lfd;
+	w->ifd = ifd;
+	w->tls = tls;
+	w->ready_fd = ready_fd;
+	w->access_fd = -1;
+	w->sigfd = w->tickfd = w->curl_tfd = -1;
+	signal(SIGPIPE, SIG_IGN);
+	update_clock(w);
+	if (cfg->access_key[0] != '\0') {
+		if (sigv4_init(&w->sig, cfg->access_key, cfg->secret_key, cfg->region, "s3") == -1) {
+			log_error("credentials do not fit");
+			_exit(1);
+		}
+		w->signing = 1;
+	}
+	w->token = cfg->session_token[0] != '\0' ? cfg->session_token : NULL;
+	{
+		char err[256];
+
+		if (s3_endpoint_init(&w->ep, cfg->endpoint, cfg->bucket, cfg->region,
+		    cfg->virtual_host, err, sizeof(err)) == -1) {
+			log_error("endpoint: %s", err);
+			_exit(1);
+		}
+	}
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->epfd == -1 || make_signals(w) == -1 || make_tick(w) == -1 ||
+	    upstream_init(w) == -1) {
+		log_error("worker setup failed: %s", strerror(errno));
+		_exit(1);
+	}
+	open_access_log(w);
+	set_accepting(w, 1);
+	/* Tell the master that this worker takes connections now. */
+	if (ready_fd != -1) {
+		int32_t p = (int32_t)pid;
+
+		if (write(ready_fd, &p, sizeof(p)) != (ssize_t)sizeof(p))
+			log_warn("cannot report readiness: %s", strerror(errno));
+		close(ready_fd);
+		w->ready_fd = -1;
+	}
+	for (;;) {
+		int i, n;
+
+		n = epoll_wait(w->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), -1);
+		if (n == -1 && errno != EINTR) {
+			log_error("epoll_wait: %s", strerror(errno));
+			_exit(1);
+		}
+		update_clock(w);
+		for (i = 0; i < n; i++)
+			dispatch(w, &evs[i]);
+		conn_reap(w);
+		if (w->draining && (w->nconns == 0 || w->now_ms >= w->drain_deadline)) {
+			if (w->nconns > 0)
+				log_warn("drain deadline passed with %d connections open",
+				    w->nconns);
+			break;
+		}
+	}
+	while (w->conns != NULL)
+		conn_close(w->conns);
+	conn_reap(w);
+	while (w->free_xfers != NULL) {
+		struct xfer *x = w->free_xfers;
+
+		w->free_xfers = x->next_free;
+		if (x->easy != NULL)
+			curl_easy_cleanup(x->easy);
+		free(x);
+	}
+	upstream_cleanup(w);
+	sigv4_clear(&w->sig);
+	_exit(0);
+}

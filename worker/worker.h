@@ -1,0 +1,85 @@
+/*
+ * worker.h - a worker process: one epoll loop that accepts on the shared
+ * listening socket, parses requests, and streams objects from S3 through
+ * libcurl's multi-socket interface.
+ */
+#ifndef S3WWWD_WORKER_H
+#define S3WWWD_WORKER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/ssl.h>
+
+#include "config.h"
+#include "s3.h"
+#include "sigv4.h"
+
+struct conn;
+struct xfer;
+
+/* epoll data tags: pointers are 8-aligned, so the low bits are free. */
+#define EV_TAG_CONN 0u
+#define EV_TAG_LISTEN 1u
+#define EV_TAG_SIGNAL 2u
+#define EV_TAG_TICK 3u
+#define EV_TAG_CURLTIMER 4u
+#define EV_TAG_CURLSOCK 5u
+#define EV_TAG_ILISTEN 6u
+#define EV_TAG_MASK 7u
+
+struct worker {
+	const struct config *cfg;
+	int epfd;
+	int lfd;          /* main listener, shared with the other workers */
+	int ifd;          /* internal listener for ops paths, or -1 */
+	int sigfd;
+	int tickfd;       /* periodic timer for connection deadlines */
+	int curl_tfd;     /* one-shot timer libcurl asks for */
+	int ready_fd;     /* pipe to the master: "this worker accepts" */
+	int access_fd;    /* access log, -1 when off */
+	SSL_CTX *tls;
+	CURLM *multi;
+	struct sigv4_ctx sig;
+	struct s3_endpoint ep;
+	const char *token; /* session token or NULL */
+	int signing;       /* 0 for anonymous access to a public bucket */
+
+	uint64_t now_ms;   /* CLOCK_MONOTONIC, updated once per loop turn */
+	time_t now_wall;
+	char date[32];     /* IMF-fixdate of now_wall, for Date: */
+	char logtime[40];  /* the same second for the access log */
+	char logtime_iso[32];
+	int access_log_failed; /* reported once, not per line */
+
+	int accepting;
+	int draining;
+	uint64_t drain_deadline;
+	uint64_t accept_resume_ms; /* after EMFILE, when to try again */
+
+	struct conn *conns;   /* every open connection */
+	struct conn *reap;    /* closed, to be freed outside callbacks */
+	int nconns;
+	struct xfer *free_xfers;
+	int nfree_xfers;
+	int active_xfers;     /* transfers added to the multi handle */
+
+	/* Readiness result, shared by all /readyz requests for a moment. */
+	uint64_t ready_at_ms;
+	int ready_ok;
+	char ready_reason[128];
+};
+
+/*
+ * Run a worker until it has drained after SIGTERM.  Never returns; exits
+ * the process with 0 after a clean drain, non-zero on a fatal error.
+ */
+struct metrics_region;
+void worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls,
+    int ready_fd, struct metrics_region *m, int metrics_slot) __attribute__((noreturn));
+
+/* Milliseconds since boot, monotonic. */
+uint64_t worker_clock_ms(void);
+
+#endif
