@@ -67,7 +67,8 @@ struct s3_request {
 /*
  * Build method + key (raw bytes, not encoded; "" for the bucket itself) +
  * query (already encoded, canonical order not required, may be NULL), signed
- * with sig at time now.  token is the session token or NULL.  extra holds up
+ * with sig at time now (sig NULL: unsigned, for a public bucket).
+ * token is the session token or NULL.  extra holds up
  * to four more header lines ("Name: value") to send and sign, for example
  * Content-Type on a PUT; pass NULL when none.  Returns 0 or -1 if something
  * does not fit.  req->slist[0] is the head of the header chain.

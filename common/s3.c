@@ -1,0 +1,531 @@
+/*
+ * s3.c - building signed S3 requests: the endpoint, the object URL and the
+ * headers that carry the signature.
+ *
+ * The rule everything here follows is that we sign exactly what curl puts
+ * on the wire: the path as it appears in the URL, and the Host header curl
+ * derives from the URL.  Any difference between the two shows up only as a
+ * SignatureDoesNotMatch from the server, which is hard to debug.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "s3.h"
+
+#define S3_EXTRA_MAX 4
+#define S3_DEFAULT_REGION "us-east-1"
+
+/*
+ * Sent but not signed: an empty Expect header stops curl from waiting for
+ * "100 Continue" before a PUT body, which S3 and MinIO do not need.
+ */
+static char s3_expect_line[] = "Expect:";
+
+/* Headers set here; an extra line may not name them a second time. */
+static const char *const s3_own_headers[] = {
+	"host", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token",
+	"authorization", "expect", NULL
+};
+
+static void
+s3_err(char *err, size_t errsz, const char *msg, const char *arg)
+{
+	if (err == NULL || errsz == 0)
+		return;
+	if (arg != NULL)
+		snprintf(err, errsz, "%s: \"%s\"", msg, arg);
+	else
+		snprintf(err, errsz, "%s", msg);
+}
+
+static int
+is_alnum(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9');
+}
+
+static int
+is_unreserved(unsigned char c)
+{
+	return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* Parse a decimal port number of 1..65535 that spans exactly n bytes. */
+static int
+parse_port(const char *s, size_t n)
+{
+	size_t i;
+	long v;
+
+	if (n == 0 || n > 5)
+		return -1;
+	v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -1;
+	return (int)v;
+}
+
+/*
+ * Check "name", "name:port", "[v6]" or "[v6]:port" and return the length of
+ * the part before the port, or -1.  *port gets the port, 0 if none.
+ */
+static ssize_t
+parse_authority(const char *h, size_t n, int *port)
+{
+	const char *colon, *close;
+	size_t i, namelen;
+
+	*port = 0;
+	if (n == 0)
+		return -1;
+	if (h[0] == '[') {
+		close = memchr(h, ']', n);
+		if (close == NULL || close == h + 1)
+			return -1;
+		for (i = 1; h + i < close; i++) {
+			if (!is_alnum((unsigned char)h[i]) && h[i] != ':' &&
+			    h[i] != '.')
+				return -1;
+		}
+		namelen = (size_t)(close - h) + 1;
+	} else {
+		colon = memchr(h, ':', n);
+		namelen = colon != NULL ? (size_t)(colon - h) : n;
+		if (namelen == 0)
+			return -1;
+		for (i = 0; i < namelen; i++) {
+			if (!is_alnum((unsigned char)h[i]) && h[i] != '-' &&
+			    h[i] != '.' && h[i] != '_')
+				return -1;
+		}
+	}
+	if (namelen == n)
+		return (ssize_t)namelen;
+	if (h[namelen] != ':')
+		return -1;
+	*port = parse_port(h + namelen + 1, n - namelen - 1);
+	if (*port == -1)
+		return -1;
+	return (ssize_t)namelen;
+}
+
+/*
+ * The base path is sent and signed verbatim, so it may only hold characters
+ * that need no encoding, and no dot segments, which curl would remove.
+ */
+static int
+base_path_valid(const char *p, size_t n)
+{
+	size_t i, seg;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != '/' && !is_unreserved((unsigned char)p[i]))
+			return 0;
+	}
+	for (i = 0; i < n; i = seg) {
+		i++; /* skip the slash */
+		for (seg = i; seg < n && p[seg] != '/'; seg++)
+			;
+		if ((seg - i == 1 && p[i] == '.') ||
+		    (seg - i == 2 && p[i] == '.' && p[i + 1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+bucket_valid(const char *b, int virtual_host)
+{
+	size_t i, n;
+	unsigned char c;
+
+	n = strlen(b);
+	if (n < 3 || n > 63)
+		return 0;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)b[i];
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '-')
+			continue;
+		/*
+		 * Legacy buckets may carry capitals and underscores; they
+		 * still work in a path, but not as a DNS label.
+		 */
+		if (!virtual_host && ((c >= 'A' && c <= 'Z') || c == '_'))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+region_valid(const char *r)
+{
+	for (; *r != '\0'; r++) {
+		if (!is_alnum((unsigned char)*r) && *r != '-' && *r != '_')
+			return 0;
+	}
+	return 1;
+}
+
+int
+s3_endpoint_init(struct s3_endpoint *ep, const char *url,
+    const char *bucket, const char *region, int virtual_host, char *err,
+    size_t errsz)
+{
+	const char *rest, *sep, *path;
+	size_t hostlen, pathlen;
+	ssize_t namelen;
+	int port;
+
+	memset(ep, 0, sizeof(*ep));
+	if (err != NULL && errsz > 0)
+		err[0] = '\0';
+	if (url == NULL || *url == '\0') {
+		s3_err(err, errsz, "the endpoint URL is empty", NULL);
+		return -1;
+	}
+	sep = strstr(url, "://");
+	if (sep == NULL) {
+		/* A bare "host:port" is https, as in s3www. */
+		ep->https = 1;
+		rest = url;
+	} else if (sep - url == 5 && strncasecmp(url, "https", 5) == 0) {
+		ep->https = 1;
+		rest = sep + 3;
+	} else if (sep - url == 4 && strncasecmp(url, "http", 4) == 0) {
+		ep->https = 0;
+		rest = sep + 3;
+	} else {
+		s3_err(err, errsz, "the endpoint URL must start with http:// or "
+		    "https://", url);
+		return -1;
+	}
+
+	hostlen = strcspn(rest, "/?#");
+	path = rest + hostlen;
+	if (memchr(rest, '@', hostlen) != NULL) {
+		s3_err(err, errsz, "user information is not supported in the "
+		    "endpoint URL", url);
+		return -1;
+	}
+	namelen = parse_authority(rest, hostlen, &port);
+	if (namelen == -1) {
+		s3_err(err, errsz, "bad host or port in the endpoint URL", url);
+		return -1;
+	}
+	/*
+	 * curl leaves a default port out of the Host header even when the
+	 * URL spells it out, so drop it here and sign what curl sends.
+	 */
+	if ((ep->https && port == 443) || (!ep->https && port == 80))
+		hostlen = (size_t)namelen;
+	if (hostlen >= sizeof(ep->host)) {
+		s3_err(err, errsz, "the endpoint host is too long", url);
+		return -1;
+	}
+	memcpy(ep->host, rest, hostlen);
+	ep->host[hostlen] = '\0';
+
+	if (strpbrk(path, "?#") != NULL) {
+		s3_err(err, errsz, "the endpoint URL may not carry a query or "
+		    "fragment", url);
+		return -1;
+	}
+	pathlen = strlen(path);
+	while (pathlen > 0 && path[pathlen - 1] == '/')
+		pathlen--;
+	if (!base_path_valid(path, pathlen)) {
+		s3_err(err, errsz, "the endpoint path may only hold letters, "
+		    "digits, '-', '.', '_', '~' and '/'", url);
+		return -1;
+	}
+	if (pathlen >= sizeof(ep->base_path)) {
+		s3_err(err, errsz, "the endpoint path is too long", url);
+		return -1;
+	}
+	memcpy(ep->base_path, path, pathlen);
+	ep->base_path[pathlen] = '\0';
+
+	if (bucket == NULL || !bucket_valid(bucket, virtual_host)) {
+		s3_err(err, errsz, virtual_host ?
+		    "the bucket name must be 3 to 63 characters of a-z, 0-9, "
+		    "'.' and '-' for virtual-host style" :
+		    "the bucket name must be 3 to 63 characters of a-z, A-Z, "
+		    "0-9, '.', '-' and '_'", bucket != NULL ? bucket : "");
+		return -1;
+	}
+	strcpy(ep->bucket, bucket);
+	ep->virtual_host = virtual_host != 0;
+	if (ep->virtual_host &&
+	    strlen(ep->bucket) + 1 + strlen(ep->host) >= sizeof(ep->host)) {
+		s3_err(err, errsz, "the bucket and host name are too long",
+		    url);
+		return -1;
+	}
+
+	if (region == NULL || *region == '\0')
+		region = S3_DEFAULT_REGION;
+	if (strlen(region) >= sizeof(ep->region) || !region_valid(region)) {
+		s3_err(err, errsz, "bad region name", region);
+		return -1;
+	}
+	strcpy(ep->region, region);
+	return 0;
+}
+
+static int
+line_valid(const char *s)
+{
+	const unsigned char *p;
+
+	/* CR or LF in a header line would let its value inject headers. */
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p < ' ' && *p != '\t') || *p == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Split the extra line "Name: value" into a NUL-terminated name in name[]
+ * and a pointer to the value, refusing what could not be signed faithfully.
+ */
+static int
+parse_extra(const char *line, char *name, size_t namesz, const char **value)
+{
+	const char *colon, *v;
+	size_t n, i;
+
+	if (!line_valid(line))
+		return -1;
+	colon = strchr(line, ':');
+	if (colon == NULL || colon == line)
+		return -1;
+	n = (size_t)(colon - line);
+	if (n >= namesz)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (line[i] <= ' ' || line[i] >= 0x7f)
+			return -1;
+	}
+	memcpy(name, line, n);
+	name[n] = '\0';
+	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+		;
+	if (*v == '\0')
+		return -1;
+	for (i = 0; s3_own_headers[i] != NULL; i++) {
+		if (strcasecmp(name, s3_own_headers[i]) == 0)
+			return -1;
+	}
+	*value = colon + 1;
+	return 0;
+}
+
+static int
+query_valid(const char *q)
+{
+	const unsigned char *p;
+
+	/*
+	 * The query goes into the URL verbatim; anything curl would have to
+	 * encode or cut off would make the request differ from what we sign.
+	 */
+	for (p = (const unsigned char *)q; *p != '\0'; p++) {
+		if (*p <= ' ' || *p >= 0x7f || *p == '#')
+			return 0;
+	}
+	return 1;
+}
+
+static int
+add_line(char *dst, size_t dstsz, const char *name, const char *value)
+{
+	int n;
+
+	n = snprintf(dst, dstsz, "%s: %s", name, value);
+	return (n < 0 || (size_t)n >= dstsz) ? -1 : 0;
+}
+
+int
+s3_request_build(struct s3_request *req, struct sigv4_ctx *sig,
+    const struct s3_endpoint *ep, const char *token, const char *method,
+    const char *key, size_t keylen, const char *query,
+    const char *payload_hash, const char *const *extra, time_t now)
+{
+	struct sigv4_header hdrs[4 + S3_EXTRA_MAX];
+	char names[S3_EXTRA_MAX][64];
+	char amzdate[SIGV4_AMZDATE_LEN + 1];
+	char host[sizeof(ep->bucket) + sizeof(ep->host)];
+	char auth[SIGV4_AUTH_MAX];
+	char *chain[S3_HDR_MAX + 4];
+	const char *uri;
+	size_t nhdrs, nextra, pathoff, ulen, i;
+	ssize_t r;
+	int n, nchain;
+
+	if (req == NULL)
+		return -1;
+	req->url[0] = '\0';
+	req->nlines = 0;
+	if (ep == NULL || method == NULL || *method == '\0' ||
+	    (key == NULL && keylen > 0) || keylen > S3_KEY_MAX)
+		return -1;
+	if (payload_hash == NULL)
+		payload_hash = SIGV4_EMPTY_SHA256;
+	if (token != NULL && *token == '\0')
+		token = NULL;
+	if (token != NULL &&
+	    (strlen(token) > S3_TOKEN_MAX || !line_valid(token)))
+		return -1;
+	if (!line_valid(payload_hash))
+		return -1;
+	if (query != NULL && *query == '\0')
+		query = NULL;
+	if (query != NULL && !query_valid(query))
+		return -1;
+
+	sigv4_amzdate(now, amzdate);
+	if (amzdate[0] == '\0')
+		return -1;
+
+	if (ep->virtual_host)
+		n = snprintf(host, sizeof(host), "%s.%s", ep->bucket, ep->host);
+	else
+		n = snprintf(host, sizeof(host), "%s", ep->host);
+	if (n < 0 || (size_t)n >= sizeof(host))
+		return -1;
+
+	/* The URL without its query first: its path is what gets signed. */
+	n = snprintf(req->url, sizeof(req->url), "%s://%s",
+	    ep->https ? "https" : "http", host);
+	if (n < 0 || (size_t)n >= sizeof(req->url))
+		return -1;
+	pathoff = (size_t)n;
+	n = snprintf(req->url + pathoff, sizeof(req->url) - pathoff, "%s%s%s/",
+	    ep->base_path, ep->virtual_host ? "" : "/",
+	    ep->virtual_host ? "" : ep->bucket);
+	if (n < 0 || (size_t)n >= sizeof(req->url) - pathoff)
+		goto toolong;
+	ulen = pathoff + (size_t)n;
+	r = sigv4_uri_encode(key, keylen, req->url + ulen,
+	    sizeof(req->url) - ulen, 1);
+	if (r == -1)
+		goto toolong;
+	ulen += (size_t)r;
+	uri = req->url + pathoff;
+
+	nhdrs = 0;
+	hdrs[nhdrs].name = "host";
+	hdrs[nhdrs++].value = host;
+	hdrs[nhdrs].name = "x-amz-content-sha256";
+	hdrs[nhdrs++].value = payload_hash;
+	hdrs[nhdrs].name = "x-amz-date";
+	hdrs[nhdrs++].value = amzdate;
+	if (token != NULL) {
+		hdrs[nhdrs].name = "x-amz-security-token";
+		hdrs[nhdrs++].value = token;
+	}
+	nextra = 0;
+	for (i = 0; extra != NULL && extra[i] != NULL; i++) {
+		if (nextra == S3_EXTRA_MAX ||
+		    parse_extra(extra[i], names[nextra], sizeof(names[nextra]),
+		    &hdrs[nhdrs].value) == -1)
+			goto toolong;
+		hdrs[nhdrs++].name = names[nextra++];
+	}
+
+	/* Without credentials the request goes out unsigned (public buckets). */
+	if (sig != NULL && sigv4_sign(sig, method, uri, query, hdrs, nhdrs, payload_hash,
+	    amzdate, auth, sizeof(auth)) == -1)
+		goto toolong;
+
+	if (query != NULL) {
+		n = snprintf(req->url + ulen, sizeof(req->url) - ulen, "?%s",
+		    query);
+		if (n < 0 || (size_t)n >= sizeof(req->url) - ulen)
+			goto toolong;
+	}
+
+	nchain = 0;
+	if (add_line(req->lines[0], sizeof(req->lines[0]), "x-amz-date",
+	    amzdate) == -1 ||
+	    add_line(req->lines[1], sizeof(req->lines[1]),
+	    "x-amz-content-sha256", payload_hash) == -1 ||
+	    (sig != NULL && add_line(req->lines[2], sizeof(req->lines[2]), "Authorization",
+	    auth) == -1))
+		goto toolong;
+	for (i = 0; i < (sig != NULL ? 3u : 2u); i++)
+		chain[nchain++] = req->lines[i];
+	if (token != NULL) {
+		if (add_line(req->token_line, sizeof(req->token_line),
+		    "x-amz-security-token", token) == -1)
+			goto toolong;
+		chain[nchain++] = req->token_line;
+	}
+	for (i = 0; i < nextra; i++) {
+		/* Sent exactly as given; the signature used its trimmed value. */
+		n = snprintf(req->lines[3 + i], sizeof(req->lines[3 + i]), "%s",
+		    extra[i]);
+		if (n < 0 || (size_t)n >= sizeof(req->lines[3 + i]))
+			goto toolong;
+		chain[nchain++] = req->lines[3 + i];
+	}
+	chain[nchain++] = s3_expect_line;
+
+	for (i = 0; i < (size_t)nchain; i++) {
+		req->slist[i].data = chain[i];
+		req->slist[i].next = (i + 1 < (size_t)nchain) ?
+		    &req->slist[i + 1] : NULL;
+	}
+	req->nlines = nchain;
+	return 0;
+toolong:
+	req->url[0] = '\0';
+	req->nlines = 0;
+	return -1;
+}
+
+int
+s3_error_code(const char *body, size_t len, char *out, size_t outsz)
+{
+	static const char open_tag[] = "<Code>";
+	static const char close_tag[] = "</Code>";
+	const char *start, *end;
+	size_t n;
+
+	if (out == NULL || outsz == 0)
+		return -1;
+	out[0] = '\0';
+	if (body == NULL)
+		return -1;
+	start = memmem(body, len, open_tag, sizeof(open_tag) - 1);
+	if (start == NULL)
+		return -1;
+	start += sizeof(open_tag) - 1;
+	end = memmem(start, len - (size_t)(start - body), close_tag,
+	    sizeof(close_tag) - 1);
+	if (end == NULL)
+		return -1;
+	while (start < end && (*start == ' ' || *start == '\n' ||
+	    *start == '\r' || *start == '\t'))
+		start++;
+	while (end > start && (end[-1] == ' ' || end[-1] == '\n' ||
+	    end[-1] == '\r' || end[-1] == '\t'))
+		end--;
+	n = (size_t)(end - start);
+	if (n == 0 || n >= outsz || memchr(start, '<', n) != NULL)
+		return -1;
+	memcpy(out, start, n);
+	out[n] = '\0';
+	return 0;
+}
