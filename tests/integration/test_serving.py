@@ -6,6 +6,7 @@ style) and asserts on the raw HTTP exchange: status, headers and body.
 import hashlib
 import socket
 import time
+import warnings
 
 import pytest
 
@@ -491,3 +492,92 @@ def test_access_log_json(daemon_factory, minio, site, tmp_path):
     assert entry["request"] == "GET /a.txt HTTP/1.1"
     assert entry["user_agent"] == 'evil" \\ "agent'
     assert entry["bytes"] == 20
+
+
+def _self_signed(tmp_path):
+    import subprocess
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert)], check=True,
+                   capture_output=True)
+    return cert, key
+
+
+def http_ok_tls(port, cert):
+    import ssl
+    ctx = ssl.create_default_context(cafile=str(cert))
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            s.sendall(b"GET /a.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    return parse_response(data).status == 200
+
+
+def test_https_listener(daemon_factory, minio, site, tmp_path):
+    import ssl
+    cert, key = _self_signed(tmp_path)
+    d = start(daemon_factory, minio, site,
+              'tls: { cert = "%s"; key = "%s"; };' % (cert, key))
+    ctx = ssl.create_default_context(cafile=str(cert))
+    for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+        ctx.minimum_version = ctx.maximum_version = version
+        with socket.create_connection(("127.0.0.1", d.port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                s.sendall(b"GET /a.txt HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                          b"GET /docs/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+        rs = parse_responses(data, ["GET", "GET"])
+        assert [r.status for r in rs] == [200, 200]
+        assert rs[0].body == b"0123456789abcdefghij"
+        assert rs[1].body == b"docs\n"
+    old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    old.check_hostname = False
+    old.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old.minimum_version = ssl.TLSVersion.TLSv1
+        old.maximum_version = ssl.TLSVersion.TLSv1_1
+    with pytest.raises((ssl.SSLError, ConnectionResetError)):
+        with socket.create_connection(("127.0.0.1", d.port), timeout=10) as raw:
+            old.wrap_socket(raw, server_hostname="localhost")
+    # Plain HTTP on the TLS port gets no content, and the server carries on.
+    try:
+        raw = http_raw(d.port, b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n", timeout=5)
+    except ConnectionResetError:
+        raw = b""
+    assert b"0123456789" not in raw
+    assert http_ok_tls(d.port, cert)
+
+
+def test_https_large_object(daemon_factory, minio, s3, bucket, tmp_path):
+    import ssl
+    data = hashlib.sha256(b"tls").digest() * (4 * 1024 * 1024 // 32)
+    put_object(s3, bucket, "big.bin", data)
+    cert, key = _self_signed(tmp_path)
+    d = start(daemon_factory, minio, bucket,
+              'tls: { cert = "%s"; key = "%s"; };' % (cert, key))
+    ctx = ssl.create_default_context(cafile=str(cert))
+    with socket.create_connection(("127.0.0.1", d.port), timeout=30) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            buf = b""
+            while True:
+                chunk = s.recv(1 << 16)
+                if not chunk:
+                    break
+                buf += chunk
+    r = parse_response(buf)
+    assert r.status == 200
+    assert hashlib.sha256(r.body).digest() == hashlib.sha256(data).digest()
