@@ -107,7 +107,7 @@ static const struct copt copts[] = {
 	{ "site.error_document", "error-document", "S3WWWD_ERROR_DOCUMENT", T_STR,
 	    O(error_document), 0, 0, "object served with status 404 for unknown paths" },
 	{ "site.directory_listing", "directory-listing", "S3WWWD_DIRECTORY_LISTING", T_BOOL,
-	    O(directory_listing), 0, 1, "directory listings (not supported yet: refused)" },
+	    O(directory_listing), 0, 1, "list directories that have no index document" },
 	{ "site.cors_origins", "allowed-cors-origins cors-origins",
 	    "S3WWWD_CORS_ORIGINS S3WWW_ALLOWED_CORS_ORIGINS", T_ORIGINS, NOFIELD, 0, 0,
 	    "origins allowed by CORS, comma-separated (\"*\" for any)" },
@@ -118,7 +118,7 @@ static const struct copt copts[] = {
 	{ "limits.header_timeout", "header-timeout", "S3WWWD_HEADER_TIMEOUT", T_MS,
 	    O(header_timeout_ms), 1, 3600000, "time a client has to send a request head" },
 	{ "limits.keepalive_timeout", "keepalive-timeout", "S3WWWD_KEEPALIVE_TIMEOUT", T_MS,
-	    O(keepalive_timeout_ms), 0, 3600000, "idle time before a keep-alive connection closes" },
+	    O(keepalive_timeout_ms), 0, 3600000, "keep-alive idle time" },
 	{ "limits.keepalive_requests", "keepalive-requests", "S3WWWD_KEEPALIVE_REQUESTS", T_INT,
 	    O(keepalive_requests), 1, 10000000, "requests on one connection" },
 	{ "limits.send_timeout", "send-timeout", "S3WWWD_SEND_TIMEOUT", T_MS,
@@ -706,10 +706,6 @@ validate(struct config *cfg, char *err, size_t errsz)
 	strip_slashes(cfg->index_document);
 	strip_slashes(cfg->spa_file);
 	strip_slashes(cfg->error_document);
-	if (cfg->directory_listing) {
-		seterr(err, errsz, "site.directory_listing is not supported by this version");
-		return -1;
-	}
 	if (cfg->index_document[0] == '\0') {
 		seterr(err, errsz, "site.index must not be empty");
 		return -1;

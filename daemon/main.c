@@ -45,7 +45,8 @@ main(int argc, char *argv[])
 			path = argv[i + 1];
 		else if (strncmp(argv[i], "-c=", 3) == 0)
 			path = argv[i] + 3;
-		else if (strncmp(argv[i], "-config=", 8) == 0 || strncmp(argv[i], "--config=", 9) == 0)
+		else if (strncmp(argv[i], "-config=", 8) == 0 ||
+		    strncmp(argv[i], "--config=", 9) == 0)
 			path = strchr(argv[i], '=') + 1;
 	}
 	if (config_load(&cfg, path, argc - 1, argv + 1, environ, err, sizeof(err)) == -1) {
@@ -59,7 +60,8 @@ main(int argc, char *argv[])
 			SSL_CTX *ctx = tls_ctx_new(cfg.tls_cert, cfg.tls_key, err, sizeof(err));
 
 			if (ctx == NULL) {
-				fprintf(stderr, "s3wwwd: %s\ns3wwwd: configuration test failed\n", err);
+				fprintf(stderr, "s3wwwd: %s\n"
+				    "s3wwwd: configuration test failed\n", err);
 				return 1;
 			}
 			tls_ctx_free(ctx);

@@ -31,6 +31,7 @@
 #define DRAIN_IDLE_MS 1000
 
 static void conn_run(struct conn *c);
+static void not_found(struct conn *c, enum up_phase after);
 static void request_done(struct conn *c);
 
 static const char *
@@ -631,6 +632,7 @@ handle_request(struct conn *c)
 	struct xfer *x = c->x;
 	const struct http_request *r = &x->req;
 	ssize_t klen;
+	int ops;
 
 	c->nrequests++;
 	c->method = r->method;
@@ -641,17 +643,18 @@ handle_request(struct conn *c)
 	c->req_start_ms = w->now_ms;
 	c->body_sent = 0;
 
-	if (path_is(&r->path, cfg->healthz_path) && (c->internal || cfg->internal_listen[0] == '\0')) {
+	/* The ops paths answer on the ops listener when there is one. */
+	ops = c->internal || cfg->internal_listen[0] == '\0';
+	if (ops && path_is(&r->path, cfg->healthz_path)) {
 		respond(c, 200, "text/plain; charset=utf-8", "Cache-Control: no-store\r\n",
 		    "ok\n", 3);
 		return;
 	}
-	if (path_is(&r->path, cfg->readyz_path) && (c->internal || cfg->internal_listen[0] == '\0')) {
+	if (ops && path_is(&r->path, cfg->readyz_path)) {
 		start_ready_check(c);
 		return;
 	}
-	if (path_is(&r->path, cfg->metrics_path) &&
-	    (c->internal || cfg->internal_listen[0] == '\0')) {
+	if (ops && path_is(&r->path, cfg->metrics_path)) {
 		answer_metrics(c);
 		return;
 	}
@@ -811,6 +814,17 @@ conn_up_body(struct conn *c, const char *p, size_t n)
 	if (c->state == CS_CLOSED || x == NULL)
 		return 0; /* aborts the transfer */
 	x->up_progress_ms = c->w->now_ms;
+	if (x->phase == PH_LIST && x->up_status == 200) {
+		/* A listing is gathered whole; one too large is refused later. */
+		room = sizeof(x->out) - x->out_len;
+		if (n >= room) {
+			x->out_len = sizeof(x->out);
+			return n;
+		}
+		memcpy(x->out + x->out_len, p, n);
+		x->out_len += n;
+		return n;
+	}
 	if (!x->up_streaming) {
 		/* An error body: keep the start of it for the S3 error code. */
 		room = sizeof(x->errbody) - 1 - x->errbody_len;
@@ -868,6 +882,180 @@ conn_up_body(struct conn *c, const char *p, size_t n)
 	return n;
 }
 
+/*
+ * Directory listing (site.directory_listing): one ListObjectsV2 request
+ * with a delimiter, so a listing shows one level and costs one request.
+ * The XML answer is gathered in the output buffer, which is free until the
+ * response is built; max-keys keeps it well inside that buffer.
+ */
+#define LIST_MAX_KEYS 200
+
+static void
+start_listing(struct conn *c)
+{
+	struct xfer *x = c->x;
+	char query[3 * S3_KEY_MAX + 128];
+	size_t plen = x->keylen - strlen(c->w->cfg->index_document);
+	int n;
+	ssize_t e;
+
+	n = snprintf(query, sizeof(query), "delimiter=%%2F&list-type=2&max-keys=%d&prefix=",
+	    LIST_MAX_KEYS);
+	e = sigv4_uri_encode(x->key, plen, query + n, sizeof(query) - (size_t)n, 0);
+	if (e < 0) {
+		respond_error(c, 414, "path too long");
+		return;
+	}
+	x->keylen = plen;
+	x->key[plen] = '\0';
+	x->out_off = x->out_len = 0;
+	x->phase = PH_LIST;
+	c->state = CS_UPSTREAM;
+	if (upstream_start(c, "GET", "", 0, query, NULL) == -1)
+		respond_error(c, 500, "cannot build the upstream request");
+}
+
+/* Find the next <tag>value</tag> at or after *pos; decode XML entities. */
+static int
+xml_next(const char *doc, size_t len, size_t *pos, const char *tag, char *out, size_t outsz)
+{
+	char open[32], close[32];
+	const char *s, *e;
+	size_t i, o = 0;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	s = memmem(doc + *pos, len - *pos, open, strlen(open));
+	if (s == NULL)
+		return -1;
+	s += strlen(open);
+	e = memmem(s, len - (size_t)(s - doc), close, strlen(close));
+	if (e == NULL)
+		return -1;
+	*pos = (size_t)(e - doc) + strlen(close);
+	for (i = 0; s + i < e && o + 1 < outsz; i++) {
+		static const char *const ent[][2] = { { "&amp;", "&" }, { "&lt;", "<" },
+		    { "&gt;", ">" }, { "&quot;", "\"" }, { "&apos;", "'" } };
+		size_t k;
+
+		for (k = 0; k < 5; k++) {
+			size_t el = strlen(ent[k][0]);
+
+			if ((size_t)(e - (s + i)) >= el && memcmp(s + i, ent[k][0], el) == 0) {
+				out[o++] = ent[k][1][0];
+				i += el - 1;
+				break;
+			}
+		}
+		if (k == 5)
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Append s to buf, escaped for HTML text and attribute values. */
+static size_t
+html_put(char *buf, size_t off, size_t sz, const char *s, int href)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s != '\0' && off + 8 < sz; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (href && !(ch == '/' || ch == '-' || ch == '.' || ch == '_' || ch == '~' ||
+		    (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= 'A' && ch <= 'Z'))) {
+			buf[off++] = '%';
+			buf[off++] = hex[ch >> 4];
+			buf[off++] = hex[ch & 15];
+		} else if (ch == '<') {
+			memcpy(buf + off, "&lt;", 4);
+			off += 4;
+		} else if (ch == '>') {
+			memcpy(buf + off, "&gt;", 4);
+			off += 4;
+		} else if (ch == '&') {
+			memcpy(buf + off, "&amp;", 5);
+			off += 5;
+		} else if (ch == '"') {
+			memcpy(buf + off, "&quot;", 6);
+			off += 6;
+		} else {
+			buf[off++] = (char)ch;
+		}
+	}
+	buf[off] = '\0';
+	return off;
+}
+
+static void
+listing_done(struct conn *c)
+{
+	static char html[96 * 1024];
+	struct xfer *x = c->x;
+	const char *doc = x->out;
+	size_t len = x->out_len, pos, off, plen = x->keylen;
+	size_t skip = strlen(c->w->cfg->bucket_path);
+	char name[S3_KEY_MAX + 1], size[32];
+	int n = 0;
+
+	x->out_off = x->out_len = 0;
+	if (x->up_status != 200 || len == 0 || len >= sizeof(x->out)) {
+		respond_error(c, 502, "the storage could not list the directory");
+		return;
+	}
+	off = (size_t)snprintf(html, sizeof(html), "<!DOCTYPE html>\n<html><head>"
+	    "<meta charset=\"utf-8\"><title>Index of /");
+	off = html_put(html, off, sizeof(html), x->key + skip, 0);
+	off += (size_t)snprintf(html + off, sizeof(html) - off, "</title></head><body><h1>"
+	    "Index of /");
+	off = html_put(html, off, sizeof(html), x->key + skip, 0);
+	off += (size_t)snprintf(html + off, sizeof(html) - off, "</h1><ul>\n");
+	if (plen > skip)
+		off += (size_t)snprintf(html + off, sizeof(html) - off,
+		    "<li><a href=\"../\">../</a></li>\n");
+	for (pos = 0; xml_next(doc, len, &pos, "Prefix", name, sizeof(name)) == 0;) {
+		/* CommonPrefixes hold subdirectories; the first Prefix is ours. */
+		if (strlen(name) <= plen || strncmp(name, x->key, plen) != 0)
+			continue;
+		off += (size_t)snprintf(html + off, sizeof(html) - off, "<li><a href=\"");
+		off = html_put(html, off, sizeof(html), name + plen, 1);
+		off += (size_t)snprintf(html + off, sizeof(html) - off, "\">");
+		off = html_put(html, off, sizeof(html), name + plen, 0);
+		off += (size_t)snprintf(html + off, sizeof(html) - off, "</a></li>\n");
+		n++;
+	}
+	for (pos = 0; xml_next(doc, len, &pos, "Key", name, sizeof(name)) == 0;) {
+		size_t sp = pos;
+
+		if (strlen(name) <= plen || xml_next(doc, len, &sp, "Size", size,
+		    sizeof(size)) == -1)
+			continue;
+		off += (size_t)snprintf(html + off, sizeof(html) - off, "<li><a href=\"");
+		off = html_put(html, off, sizeof(html), name + plen, 1);
+		off += (size_t)snprintf(html + off, sizeof(html) - off, "\">");
+		off = html_put(html, off, sizeof(html), name + plen, 0);
+		off += (size_t)snprintf(html + off, sizeof(html) - off, "</a> %s bytes</li>\n",
+		    size);
+		n++;
+	}
+	if (memmem(doc, len, "<IsTruncated>true</IsTruncated>", 31) != NULL)
+		off += (size_t)snprintf(html + off, sizeof(html) - off,
+		    "<li>(only the first %d entries are shown)</li>\n", LIST_MAX_KEYS);
+	off += (size_t)snprintf(html + off, sizeof(html) - off, "</ul></body></html>\n");
+	if (off >= sizeof(html) - 1) {
+		respond_error(c, 500, "the listing does not fit");
+		return;
+	}
+	if (n == 0 && plen > skip) {
+		/* An empty "directory" does not exist in S3: say so. */
+		not_found(c, PH_LIST);
+		return;
+	}
+	respond(c, 200, "text/html; charset=utf-8", "Cache-Control: no-cache\r\n", html, off);
+}
+
 /* The object was not found: try what the website configuration offers. */
 static void
 not_found(struct conn *c, enum up_phase after)
@@ -884,7 +1072,13 @@ not_found(struct conn *c, enum up_phase after)
 		start_phase(c, PH_DIRCHECK, "HEAD", key);
 		return;
 	}
-	if ((after == PH_OBJECT || after == PH_DIRCHECK) && cfg->spa_file[0] != '\0') {
+	if (after == PH_OBJECT && x->is_dir && cfg->directory_listing &&
+	    c->method == HTTP_M_GET) {
+		start_listing(c);
+		return;
+	}
+	if ((after == PH_OBJECT || after == PH_DIRCHECK || after == PH_LIST) &&
+	    cfg->spa_file[0] != '\0') {
 		snprintf(key, sizeof(key), "%s%s", cfg->bucket_path, cfg->spa_file);
 		start_phase(c, PH_SPA, m, key);
 		return;
@@ -1025,6 +1219,8 @@ conn_up_done(struct conn *c, CURLcode rc)
 		not_found(c, PH_SPA);
 	} else if (x->phase == PH_ERRDOC) {
 		respond_error(c, 404, "The requested URL was not found.");
+	} else if (x->phase == PH_LIST) {
+		listing_done(c);
 	} else {
 		upstream_error(c);
 	}

@@ -336,7 +336,8 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 	signal(SIGPIPE, SIG_IGN);
 	update_clock(w);
 	if (cfg->access_key[0] != '\0') {
-		if (sigv4_init(&w->sig, cfg->access_key, cfg->secret_key, cfg->region, "s3") == -1) {
+		if (sigv4_init(&w->sig, cfg->access_key, cfg->secret_key, cfg->region,
+		    "s3") == -1) {
 			log_error("credentials do not fit");
 			_exit(1);
 		}

@@ -581,3 +581,29 @@ def test_https_large_object(daemon_factory, minio, s3, bucket, tmp_path):
     r = parse_response(buf)
     assert r.status == 200
     assert hashlib.sha256(r.body).digest() == hashlib.sha256(data).digest()
+
+
+def test_no_listing_by_default(daemon_factory, minio, s3, site):
+    d = start(daemon_factory, minio, site)
+    r = http(d.port, "GET", "/img/")
+    assert r.status == 404
+    assert b"pixel.gif" not in r.body
+
+
+def test_directory_listing(daemon_factory, minio, s3, site):
+    put_object(s3, site, "img/sub/<b>&x.png", b"x")
+    d = start(daemon_factory, minio, site, 'site: { directory_listing = true; };')
+    r = http(d.port, "GET", "/img/")
+    assert r.status == 200
+    assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+    body = r.body.decode()
+    assert '<a href="pixel.gif">pixel.gif</a> 30 bytes' in body
+    assert '<a href="sub/">sub/</a>' in body
+    assert '<a href="../">../</a>' in body
+    r = http(d.port, "GET", "/img/sub/")
+    body = r.body.decode()
+    assert "&lt;b&gt;&amp;x.png" in body and "<b>" not in body
+    assert 'href="%3Cb%3E%26x.png"' in body
+    # A directory with an index document still serves the index.
+    assert http(d.port, "GET", "/docs/").body == b"docs\n"
+    assert http(d.port, "GET", "/nothing/").status == 404

@@ -65,7 +65,8 @@ END_TEST
 START_TEST(precedence)
 {
 	const char *p = write_file("a.conf", "listen = \"127.0.0.1:1111\";\n"
-	    "s3: { endpoint = \"http://127.0.0.1:9000\"; bucket = \"fromfile\"; region = \"r1\"; };\n");
+	    "s3: { endpoint = \"http://127.0.0.1:9000\"; bucket = \"fromfile\";\n"
+	    "region = \"r1\"; };\n");
 	const char *env[] = { "S3WWW_BUCKET=fromenv", "S3WWW_ADDRESS=127.0.0.1:2222", NULL };
 	const char *args[] = { "-bucket", "fromflag", NULL };
 
