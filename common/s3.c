@@ -182,7 +182,7 @@ s3_endpoint_init(struct s3_endpoint *ep, const char *url,
     size_t errsz)
 {
 	const char *rest, *sep, *path;
-	size_t hostlen, pathlen;
+	size_t hostlen, pathlen, n;
 	ssize_t namelen;
 	int port;
 
@@ -263,7 +263,8 @@ s3_endpoint_init(struct s3_endpoint *ep, const char *url,
 		    "0-9, '.', '-' and '_'", bucket != NULL ? bucket : "");
 		return -1;
 	}
-	strcpy(ep->bucket, bucket);
+	/* bucket_valid() has checked that the name fits. */
+	memcpy(ep->bucket, bucket, strlen(bucket) + 1);
 	ep->virtual_host = virtual_host != 0;
 	if (ep->virtual_host &&
 	    strlen(ep->bucket) + 1 + strlen(ep->host) >= sizeof(ep->host)) {
@@ -274,11 +275,12 @@ s3_endpoint_init(struct s3_endpoint *ep, const char *url,
 
 	if (region == NULL || *region == '\0')
 		region = S3_DEFAULT_REGION;
-	if (strlen(region) >= sizeof(ep->region) || !region_valid(region)) {
+	n = strlen(region);
+	if (n >= sizeof(ep->region) || !region_valid(region)) {
 		s3_err(err, errsz, "bad region name", region);
 		return -1;
 	}
-	strcpy(ep->region, region);
+	memcpy(ep->region, region, n + 1);
 	return 0;
 }
 

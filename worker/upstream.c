@@ -164,6 +164,8 @@ upstream_start(struct conn *c, const char *method, const char *key, size_t keyle
 		curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, write_cb);
 		curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 		curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
+		/* The key is signed as sent: curl must not squash dot segments. */
+		curl_easy_setopt(x->easy, CURLOPT_PATH_AS_IS, 1L);
 		curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING, NULL);
 		curl_easy_setopt(x->easy, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 		curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
