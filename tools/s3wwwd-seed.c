@@ -1,0 +1,819 @@
+/*
+ * s3wwwd-seed - create a bucket and upload a website into it, for the demo,
+ * the integration tests and as a Kubernetes Job next to s3wwwd.
+ *
+ * The run has three steps, each finished before the next begins: gather the
+ * sources (so that a missing file or a failed download changes nothing in
+ * the bucket), upload (assets before HTML pages, so that a page never refers
+ * to an asset that is not there yet), and with --sync delete what the
+ * sources no longer have (only when everything before succeeded).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "creds.h"
+#include "log.h"
+#include "s3.h"
+#include "seed.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+#define SEED_CRED_MAX 128
+
+volatile sig_atomic_t seed_interrupted;
+
+struct seed_source {
+	int is_url;
+	const char *arg;
+	char *url;	/* for a URL: what to download */
+	char *key;	/* and the key to store it under, before the prefix */
+};
+
+struct seed_opts {
+	const char *endpoint;
+	const char *bucket;
+	const char *region;
+	int virtual_host;
+	const char *access_key;
+	const char *access_key_file;
+	const char *secret_key;
+	const char *secret_key_file;
+	const char *ca_bundle;
+	int insecure;
+	struct seed_source *src;
+	size_t nsrc;
+	char prefix[S3_KEY_MAX + 1];
+	const char *cache_control;
+	int only_changed;
+	int sync;
+	double wait;
+	int64_t threshold;
+	int64_t part_size;
+	int quiet;
+	int verbose;
+	int dry_run;
+};
+
+struct seed_run {
+	struct seed_opts *o;
+	struct seed_s3 s3;
+	struct seed_files files;
+	int bucket_existed;
+	size_t uploaded;
+	size_t unchanged;
+	size_t deleted;
+	int64_t bytes;
+};
+
+enum {
+	OPT_VIRTUAL_HOST = 256,
+	OPT_ACCESS_KEY,
+	OPT_ACCESS_KEY_FILE,
+	OPT_SECRET_KEY,
+	OPT_SECRET_KEY_FILE,
+	OPT_CA_BUNDLE,
+	OPT_ONLY_CHANGED,
+	OPT_SYNC,
+	OPT_THRESHOLD,
+	OPT_PART_SIZE,
+};
+
+static const struct option seed_longopts[] = {
+	{ "endpoint", required_argument, NULL, 'e' },
+	{ "bucket", required_argument, NULL, 'b' },
+	{ "region", required_argument, NULL, 'r' },
+	{ "virtual-host", no_argument, NULL, OPT_VIRTUAL_HOST },
+	{ "access-key", required_argument, NULL, OPT_ACCESS_KEY },
+	{ "access-key-file", required_argument, NULL, OPT_ACCESS_KEY_FILE },
+	{ "secret-key", required_argument, NULL, OPT_SECRET_KEY },
+	{ "secret-key-file", required_argument, NULL, OPT_SECRET_KEY_FILE },
+	{ "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
+	{ "insecure", no_argument, NULL, 'k' },
+	{ "dir", required_argument, NULL, 'd' },
+	{ "url", required_argument, NULL, 'u' },
+	{ "prefix", required_argument, NULL, 'p' },
+	{ "cache-control", required_argument, NULL, 'c' },
+	{ "only-changed", no_argument, NULL, OPT_ONLY_CHANGED },
+	{ "sync", no_argument, NULL, OPT_SYNC },
+	{ "wait", required_argument, NULL, 'w' },
+	{ "multipart-threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "part-size", required_argument, NULL, OPT_PART_SIZE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+seed_usage(FILE *fp)
+{
+	fputs(
+"usage: s3wwwd-seed --endpoint URL --bucket NAME [options] [--dir DIR]...\n"
+"                   [--url URL[=KEY]]...\n"
+"\n"
+"Create the bucket if needed and upload a website into it.\n"
+"\n"
+"  -e, --endpoint URL         S3 endpoint ($S3WWW_ENDPOINT, $S3_ENDPOINT)\n"
+"  -b, --bucket NAME          bucket ($S3WWW_BUCKET)\n"
+"  -r, --region REGION        signing region (default us-east-1)\n"
+"      --virtual-host         address the bucket as NAME.host\n"
+"      --access-key KEY       ($S3WWW_ACCESS_KEY, $AWS_ACCESS_KEY_ID)\n"
+"      --access-key-file F    ($S3WWW_ACCESS_KEY_FILE)\n"
+"      --secret-key KEY       ($S3WWW_SECRET_KEY, $AWS_SECRET_ACCESS_KEY)\n"
+"      --secret-key-file F    ($S3WWW_SECRET_KEY_FILE)\n"
+"      --ca-bundle FILE       trust these CAs for the endpoint\n"
+"  -k, --insecure             do not verify the endpoint's certificate\n"
+"  -d, --dir DIR              upload every file below DIR (repeatable)\n"
+"  -u, --url URL[=KEY]        download URL and upload it (repeatable)\n"
+"  -p, --prefix P             put every key under P/\n"
+"  -c, --cache-control VALUE  Cache-Control to store with each object\n"
+"      --only-changed         skip objects whose content is already there\n"
+"      --sync                 delete objects under the prefix that no\n"
+"                             source has\n"
+"  -w, --wait SECONDS         wait this long for the endpoint (default 60)\n"
+"      --multipart-threshold BYTES  multipart from this size (default 16M)\n"
+"      --part-size BYTES      multipart part size (default 8M, min 5M)\n"
+"  -q, --quiet                only errors\n"
+"  -v, --verbose              every request\n"
+"  -n, --dry-run              say what would change, change nothing\n"
+"  -h, --help                 this text\n"
+"  -V, --version              the version\n"
+"\n"
+"Exit status: 0 ok, 1 usage or configuration, 2 source (missing file,\n"
+"failed download), 3 S3 error, 4 endpoint unreachable.\n", fp);
+}
+
+static void
+seed_on_signal(int sig)
+{
+	seed_interrupted = sig;
+}
+
+/* "16M", "8MiB", "5242880": binary multiples, as S3's part limits are. */
+static int
+seed_parse_size(const char *s, int64_t *out)
+{
+	static const struct {
+		const char *sfx;
+		int64_t mul;
+	} sfx[] = {
+		{ "", 1 }, { "B", 1 },
+		{ "K", 1024 }, { "k", 1024 }, { "KiB", 1024 },
+		{ "M", SEED_MIB }, { "m", SEED_MIB }, { "MiB", SEED_MIB },
+		{ "G", 1024 * SEED_MIB }, { "g", 1024 * SEED_MIB },
+		{ "GiB", 1024 * SEED_MIB },
+	};
+	long long v;
+	char *end;
+	size_t i;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || v < 0)
+		return -1;
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if (strcmp(end, sfx[i].sfx) != 0)
+			continue;
+		if (v > INT64_MAX / sfx[i].mul)
+			return -1;
+		*out = (int64_t)v * sfx[i].mul;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+seed_add_source(struct seed_opts *o, int is_url, const char *arg)
+{
+	struct seed_source *n;
+
+	n = realloc(o->src, (o->nsrc + 1) * sizeof(*n));
+	if (n == NULL)
+		return -1;
+	o->src = n;
+	memset(&o->src[o->nsrc], 0, sizeof(o->src[0]));
+	o->src[o->nsrc].is_url = is_url;
+	o->src[o->nsrc].arg = arg;
+	o->nsrc++;
+	return 0;
+}
+
+static const char *
+seed_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/*
+ * A secret given on the command line shows in ps(1) to every user of the
+ * machine.  Overwriting it shortens that window; the manual page steers
+ * people to files and the environment instead.
+ */
+static void
+seed_scrub(char *arg)
+{
+	memset(arg, 'x', strlen(arg));
+}
+
+static int
+seed_parse(struct seed_opts *o, int argc, char **argv)
+{
+	const char *v;
+	char *end;
+	size_t n;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->wait = 60;
+	o->threshold = 16 * SEED_MIB;
+	o->part_size = 8 * SEED_MIB;
+	while ((c = getopt_long(argc, argv, "e:b:r:kd:u:p:c:w:qvnhV",
+	    seed_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			o->endpoint = optarg;
+			break;
+		case 'b':
+			o->bucket = optarg;
+			break;
+		case 'r':
+			o->region = optarg;
+			break;
+		case OPT_VIRTUAL_HOST:
+			o->virtual_host = 1;
+			break;
+		case OPT_ACCESS_KEY:
+			o->access_key = optarg;
+			break;
+		case OPT_ACCESS_KEY_FILE:
+			o->access_key_file = optarg;
+			break;
+		case OPT_SECRET_KEY:
+			if ((o->secret_key = strdup(optarg)) == NULL)
+				return -1;
+			seed_scrub(optarg);
+			break;
+		case OPT_SECRET_KEY_FILE:
+			o->secret_key_file = optarg;
+			break;
+		case OPT_CA_BUNDLE:
+			o->ca_bundle = optarg;
+			break;
+		case 'k':
+			o->insecure = 1;
+			break;
+		case 'd':
+		case 'u':
+			if (seed_add_source(o, c == 'u', optarg) == -1)
+				return -1;
+			break;
+		case 'p':
+			/* Keys are relative to the bucket: no leading slash. */
+			v = optarg + strspn(optarg, "/");
+			n = strlen(v);
+			if (n + 2 > sizeof(o->prefix)) {
+				seed_err("--prefix too long");
+				return -1;
+			}
+			memcpy(o->prefix, v, n + 1);
+			/* A prefix names a directory: "docs" means "docs/". */
+			if (n > 0 && v[n - 1] != '/') {
+				o->prefix[n] = '/';
+				o->prefix[n + 1] = '\0';
+			}
+			break;
+		case 'c':
+			o->cache_control = optarg;
+			break;
+		case OPT_ONLY_CHANGED:
+			o->only_changed = 1;
+			break;
+		case OPT_SYNC:
+			o->sync = 1;
+			break;
+		case 'w':
+			errno = 0;
+			o->wait = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    !isfinite(o->wait) || o->wait < 0 ||
+			    o->wait > 86400) {
+				seed_err("--wait takes seconds from 0 to "
+				    "86400");
+				return -1;
+			}
+			break;
+		case OPT_THRESHOLD:
+			if (seed_parse_size(optarg, &o->threshold) == -1) {
+				seed_err("bad --multipart-threshold: %s",
+				    optarg);
+				return -1;
+			}
+			break;
+		case OPT_PART_SIZE:
+			if (seed_parse_size(optarg, &o->part_size) == -1) {
+				seed_err("bad --part-size: %s", optarg);
+				return -1;
+			}
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'n':
+			o->dry_run = 1;
+			break;
+		case 'h':
+			seed_usage(stdout);
+			exit(SEED_EXIT_OK);
+		case 'V':
+			printf("s3wwwd-seed %s\n", PACKAGE_VERSION);
+			exit(SEED_EXIT_OK);
+		default:
+			/* getopt_long has said what was wrong. */
+			fprintf(stderr, "Try 's3wwwd-seed --help'.\n");
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		seed_err("unexpected argument \"%s\"; sources are given with "
+		    "--dir and --url", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Settings from the environment and checks across options. */
+static int
+seed_check(struct seed_opts *o)
+{
+	char err[1024];
+	const char *p;
+	size_t i;
+
+	if (o->endpoint == NULL)
+		o->endpoint = seed_env("S3WWW_ENDPOINT");
+	if (o->endpoint == NULL)
+		o->endpoint = seed_env("S3_ENDPOINT");
+	if (o->bucket == NULL)
+		o->bucket = seed_env("S3WWW_BUCKET");
+	if (o->region == NULL)
+		o->region = seed_env("S3WWW_REGION");
+	if (o->region == NULL)
+		o->region = "us-east-1";
+	if (o->endpoint == NULL) {
+		seed_err("no endpoint: give --endpoint or set S3WWW_ENDPOINT");
+		return -1;
+	}
+	if (o->bucket == NULL) {
+		seed_err("no bucket: give --bucket or set S3WWW_BUCKET");
+		return -1;
+	}
+	if (o->part_size < SEED_PART_MIN || o->part_size > SEED_PART_MAX) {
+		seed_err("--part-size must be between 5 MiB and 5 GiB, as S3 "
+		    "requires for every part but the last");
+		return -1;
+	}
+	if (o->threshold < 1 || o->threshold > SEED_PUT_MAX) {
+		seed_err("--multipart-threshold must be between 1 byte and "
+		    "5 GiB, the largest single PUT");
+		return -1;
+	}
+	if (o->ca_bundle != NULL && access(o->ca_bundle, R_OK) == -1) {
+		seed_err("--ca-bundle %s: %s", o->ca_bundle, strerror(errno));
+		return -1;
+	}
+	if (o->cache_control != NULL) {
+		for (p = o->cache_control; *p != '\0'; p++)
+			if ((unsigned char)*p < ' ' || *p == 0x7f)
+				break;
+		if (*p != '\0' || *o->cache_control == '\0' ||
+		    strlen(o->cache_control) > 256) {
+			seed_err("--cache-control must be a non-empty header "
+			    "value of printable characters");
+			return -1;
+		}
+	}
+	/* A URL that names no key is a usage error, found before any work. */
+	for (i = 0; i < o->nsrc; i++) {
+		if (o->src[i].is_url && seed_url_split(o->src[i].arg,
+		    &o->src[i].url, &o->src[i].key, err, sizeof(err)) == -1) {
+			seed_err("%s", err);
+			return -1;
+		}
+	}
+	if (o->sync && o->nsrc == 0) {
+		/* With nothing to keep, --sync would empty the prefix. */
+		seed_err("--sync needs at least one --dir or --url");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One credential, from the first place that has it: the option, the
+ * option's file, S3WWW_*_FILE, S3WWW_*, then the AWS variable.
+ */
+static int
+seed_cred(const char *what, const char *val, const char *file,
+    const char *env_file, const char *env_val, const char *env_aws,
+    char *out, size_t outsz, int *from_aws)
+{
+	char err[512];
+	const char *v = NULL;
+
+	*from_aws = 0;
+	if (val != NULL && file != NULL) {
+		seed_err("give the %s or its file, not both", what);
+		return -1;
+	}
+	if (val == NULL && file == NULL) {
+		file = seed_env(env_file);
+		if (file == NULL && (v = seed_env(env_val)) == NULL &&
+		    (v = seed_env(env_aws)) != NULL)
+			*from_aws = 1;
+	} else {
+		v = val;
+	}
+	if (file != NULL) {
+		if (creds_read_file(file, out, outsz, err, sizeof(err)) == -1) {
+			seed_err("%s: %s", what, err);
+			return -1;
+		}
+		return 0;
+	}
+	if (v == NULL) {
+		seed_err("no %s: give --%s-file or set %s or %s", what,
+		    strcmp(what, "access key") == 0 ? "access-key" :
+		    "secret-key", env_file, env_aws);
+		return -1;
+	}
+	if (strlen(v) >= outsz) {
+		seed_err("the %s is too long", what);
+		return -1;
+	}
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+static void
+seed_strip_quotes(const char *in, char *out, size_t outsz)
+{
+	size_t n = strlen(in);
+
+	if (n >= 2 && in[0] == '"' && in[n - 1] == '"') {
+		in++;
+		n -= 2;
+	}
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, in, n);
+	out[n] = '\0';
+}
+
+/*
+ * Whether the object already holds this content with these headers.  A
+ * single-part ETag is the MD5 of the content; a multipart one is not, and
+ * neither is one under SSE-KMS, which is what the MD5 stored in the
+ * metadata at upload time is for.  A changed Content-Type or Cache-Control
+ * counts as a change, so that new options reach every object.
+ */
+static int
+seed_same(const struct seed_head *h, const struct seed_put *p)
+{
+	char etag[128];
+
+	if (!h->exists)
+		return 0;
+	seed_strip_quotes(h->etag, etag, sizeof(etag));
+	if (strcasecmp(etag, p->md5_hex) != 0 &&
+	    strcasecmp(h->meta_md5, p->md5_hex) != 0)
+		return 0;
+	if (strcmp(h->ctype, p->ctype) != 0)
+		return 0;
+	if (p->cache_control == NULL)
+		return !h->has_cache_control;
+	return h->has_cache_control &&
+	    strcmp(h->cache_control, p->cache_control) == 0;
+}
+
+static int
+seed_upload_one(struct seed_run *r, struct seed_file *f)
+{
+	struct seed_opts *o = r->o;
+	struct seed_head head;
+	struct seed_put p;
+	struct stat st;
+	int fd, ret = -1, single;
+
+	fd = f->fd != -1 ? f->fd : open(f->src, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		seed_err("%s: %s", f->src, strerror(errno));
+		r->s3.fail = SEED_EXIT_SOURCE;
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		seed_err("%s: %s", f->src, strerror(errno));
+		r->s3.fail = SEED_EXIT_SOURCE;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		seed_err("%s: no longer a regular file", f->src);
+		r->s3.fail = SEED_EXIT_SOURCE;
+		goto out;
+	}
+	memset(&p, 0, sizeof(p));
+	p.key = f->key;
+	p.fd = fd;
+	p.size = (int64_t)st.st_size;
+	p.ctype = f->ctype;
+	p.cache_control = o->cache_control;
+	single = p.size < o->threshold;
+	seed_ui.cur = f->key;
+	seed_ui.bytes_cur = 0;
+	seed_ui_draw(1);
+	if (seed_hash_range(fd, 0, p.size, p.md5_hex, p.md5_b64,
+	    single ? p.sha256 : NULL) == -1) {
+		seed_err("%s: %s", f->src, errno != 0 ? strerror(errno) :
+		    "the file shrank while it was read");
+		r->s3.fail = SEED_EXIT_SOURCE;
+		goto out;
+	}
+	if (o->only_changed && r->bucket_existed) {
+		if (seed_s3_head(&r->s3, f->key, &head) == -1)
+			goto out;
+		if (seed_same(&head, &p)) {
+			r->unchanged++;
+			seed_say("unchanged %s", f->key);
+			ret = 0;
+			goto out;
+		}
+	}
+	if (o->dry_run) {
+		r->uploaded++;
+		r->bytes += p.size;
+		seed_note("would upload %s (%lld bytes, %s)", f->key,
+		    (long long)p.size, p.ctype);
+		ret = 0;
+		goto out;
+	}
+	if (single)
+		ret = seed_s3_put(&r->s3, &p);
+	else
+		ret = seed_s3_multipart(&r->s3, &p, o->part_size);
+	if (ret == 0) {
+		r->uploaded++;
+		r->bytes += p.size;
+		seed_say("uploaded %s (%lld bytes, %s%s)", f->key,
+		    (long long)p.size, p.ctype, single ? "" : ", multipart");
+	}
+out:
+	seed_ui.files_done++;
+	seed_ui.bytes_done += f->size;
+	seed_ui.bytes_cur = 0;
+	seed_ui.cur = NULL;
+	seed_ui_draw(1);
+	if (f->fd == -1)
+		close(fd);
+	return ret;
+}
+
+static int
+seed_is_html(const struct seed_file *f)
+{
+	return strncmp(f->ctype, "text/html", 9) == 0;
+}
+
+static int
+seed_upload_all(struct seed_run *r)
+{
+	size_t i;
+	int pass;
+
+	/* Pages last: they refer to the assets, not the other way round. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < r->files.n; i++) {
+			if (seed_is_html(&r->files.v[i]) != pass)
+				continue;
+			if (seed_interrupted) {
+				seed_err("interrupted");
+				r->s3.fail = 128 + (int)seed_interrupted;
+				return -1;
+			}
+			if (seed_upload_one(r, &r->files.v[i]) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+seed_sync(struct seed_run *r)
+{
+	char **keys;
+	size_t n, i;
+	int ret = 0;
+
+	if (!r->bucket_existed)
+		return 0; /* a bucket created just now holds only our files */
+	if (seed_s3_list(&r->s3, r->o->prefix, &keys, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (ret == -1 || seed_src_has_key(&r->files, keys[i]))
+			continue;
+		if (seed_interrupted) {
+			seed_err("interrupted");
+			r->s3.fail = 128 + (int)seed_interrupted;
+			ret = -1;
+			continue;
+		}
+		if (r->o->dry_run) {
+			seed_note("would delete %s", keys[i]);
+		} else if (seed_s3_delete(&r->s3, keys[i]) == -1) {
+			ret = -1;
+			continue;
+		} else {
+			seed_note("deleted %s", keys[i]);
+		}
+		r->deleted++;
+	}
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	return ret;
+}
+
+static int
+seed_gather(struct seed_run *r)
+{
+	struct seed_opts *o = r->o;
+	char err[1024];
+	size_t i;
+
+	for (i = 0; i < o->nsrc; i++) {
+		if (seed_interrupted)
+			return -1;
+		if (!o->src[i].is_url) {
+			if (seed_src_dir(&r->files, o->src[i].arg, o->prefix,
+			    err, sizeof(err)) == -1) {
+				seed_err("%s", err);
+				return -1;
+			}
+			continue;
+		}
+		if (seed_src_url(&r->files, o->src[i].url, o->src[i].key,
+		    o->prefix, err, sizeof(err)) == -1) {
+			seed_err("%s", err);
+			return -1;
+		}
+	}
+	seed_src_finish(&r->files);
+	return 0;
+}
+
+static int
+seed_run(struct seed_run *r)
+{
+	struct seed_opts *o = r->o;
+	int exists;
+	size_t i;
+
+	if (seed_s3_bucket_exists(&r->s3, &exists) == -1)
+		return -1;
+	r->bucket_existed = exists;
+	if (!exists) {
+		if (o->dry_run) {
+			seed_note("would create bucket %s", o->bucket);
+		} else {
+			if (seed_s3_bucket_create(&r->s3) == -1)
+				return -1;
+			seed_note("created bucket %s", o->bucket);
+		}
+	}
+	seed_ui.files_total = r->files.n;
+	for (i = 0; i < r->files.n; i++)
+		seed_ui.bytes_total += r->files.v[i].size;
+	if (seed_upload_all(r) == -1)
+		return -1;
+	if (o->sync && seed_sync(r) == -1)
+		return -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct seed_opts o;
+	static struct seed_run r;
+	static char ak[SEED_CRED_MAX], sk[SEED_CRED_MAX];
+	struct sigaction sa;
+	const char *token = NULL;
+	char err[512], total[32];
+	int aws_ak, aws_sk, status = SEED_EXIT_USAGE;
+	size_t i;
+
+	log_open("s3wwwd-seed", NULL, LOG_L_INFO);
+	seed_ui_init(0, 0);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		seed_err("curl_global_init failed");
+		return SEED_EXIT_USAGE;
+	}
+	if (seed_parse(&o, argc, argv) == -1)
+		goto out;
+	log_set_level(o.verbose ? LOG_L_DEBUG : o.quiet ? LOG_L_ERROR :
+	    LOG_L_INFO);
+	seed_ui_init(o.quiet, o.verbose);
+	if (seed_check(&o) == -1)
+		goto out;
+	if (seed_cred("access key", o.access_key, o.access_key_file,
+	    "S3WWW_ACCESS_KEY_FILE", "S3WWW_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
+	    ak, sizeof(ak), &aws_ak) == -1 ||
+	    seed_cred("secret key", o.secret_key, o.secret_key_file,
+	    "S3WWW_SECRET_KEY_FILE", "S3WWW_SECRET_KEY",
+	    "AWS_SECRET_ACCESS_KEY", sk, sizeof(sk), &aws_sk) == -1)
+		goto out;
+	/* A session token belongs to the AWS key it was issued with. */
+	if (aws_ak)
+		token = seed_env("AWS_SESSION_TOKEN");
+	r.o = &o;
+	if (seed_s3_init(&r.s3, o.endpoint, o.bucket, o.region,
+	    o.virtual_host, ak, sk, token, err, sizeof(err)) == -1) {
+		seed_err("%s", err);
+		goto out;
+	}
+	/* The signer keeps its own copy, which seed_s3_free() wipes. */
+	explicit_bzero(sk, sizeof(sk));
+	r.s3.ca_bundle = o.ca_bundle;
+	r.s3.insecure = o.insecure;
+	r.s3.wait = o.wait;
+
+	/*
+	 * SIGINT and SIGTERM (Kubernetes deleting the Job) stop the transfer
+	 * in flight, so that a multipart upload can still be aborted.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = seed_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	status = SEED_EXIT_OK;
+	if (seed_gather(&r) == -1) {
+		status = seed_interrupted ? 128 + (int)seed_interrupted :
+		    SEED_EXIT_SOURCE;
+		goto out;
+	}
+	if (seed_run(&r) == -1)
+		status = r.s3.fail != 0 ? r.s3.fail : SEED_EXIT_S3;
+	seed_ui_clear();
+	seed_human(r.bytes, total, sizeof(total));
+	if (status == SEED_EXIT_OK)
+		log_info("%s: %s %zu, unchanged %zu, %s %zu, %lld bytes (%s)",
+		    o.dry_run ? "dry run" : "done",
+		    o.dry_run ? "would upload" : "uploaded", r.uploaded,
+		    r.unchanged, o.dry_run ? "would delete" : "deleted",
+		    r.deleted, (long long)r.bytes, total);
+	else
+		log_error("failed: uploaded %zu, unchanged %zu, deleted %zu, "
+		    "%lld bytes, before the error above", r.uploaded,
+		    r.unchanged, r.deleted, (long long)r.bytes);
+out:
+	seed_ui_clear();
+	seed_s3_free(&r.s3);
+	seed_files_free(&r.files);
+	for (i = 0; i < o.nsrc; i++) {
+		free(o.src[i].url);
+		free(o.src[i].key);
+	}
+	free(o.src);
+	if (o.secret_key != NULL) {
+		explicit_bzero((char *)o.secret_key, strlen(o.secret_key));
+		free((char *)o.secret_key);
+	}
+	explicit_bzero(sk, sizeof(sk));
+	curl_global_cleanup();
+	return status;
+}

@@ -1,0 +1,164 @@
+/*
+ * seed.h - the parts of s3wwwd-seed shared between its source files: the
+ * list of files to upload, the S3 client built on the project's common signer
+ * and the terminal output.
+ *
+ * The tool gathers every source first (walking directories and downloading
+ * URLs) and only then talks to S3, so that a missing file or a failed
+ * download stops it before anything in the bucket has changed.
+ */
+#ifndef S3WWWD_SEED_H
+#define S3WWWD_SEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#include <curl/curl.h>
+
+#include "s3.h"
+#include "sigv4.h"
+
+/* Exit codes, documented in s3wwwd-seed(1). */
+#define SEED_EXIT_OK 0
+#define SEED_EXIT_USAGE 1
+#define SEED_EXIT_SOURCE 2
+#define SEED_EXIT_S3 3
+#define SEED_EXIT_UNREACHABLE 4
+
+#define SEED_MIB (1024LL * 1024)
+#define SEED_PART_MIN (5 * SEED_MIB)          /* S3's smallest non-last part */
+#define SEED_PART_MAX (5 * 1024 * SEED_MIB)   /* and its largest part */
+#define SEED_PUT_MAX (5 * 1024 * SEED_MIB)    /* largest single PUT */
+#define SEED_PARTS_MAX 10000
+
+#define SEED_MD5_HEX 33
+#define SEED_MD5_B64 25
+#define SEED_SHA256_HEX 65
+
+/* Set by the SIGINT/SIGTERM handler; transfers stop when they see it. */
+extern volatile sig_atomic_t seed_interrupted;
+
+/* One object to upload. */
+struct seed_file {
+	char *key;	/* full object key, prefix included */
+	char *src;	/* the path or URL it came from, for messages */
+	int fd;		/* an unlinked temporary file for URLs, else -1 */
+	int64_t size;	/* as found while gathering, for the progress total */
+	char *ctype;	/* Content-Type to store */
+	size_t seq;	/* order given, so that a later source wins a clash */
+};
+
+struct seed_files {
+	struct seed_file *v;
+	size_t n;
+	size_t cap;
+};
+
+/* seed_src.c: gathering sources. */
+const char *seed_mime_type(const char *key);
+int seed_src_dir(struct seed_files *fs, const char *dir, const char *prefix,
+    char *err, size_t errsz);
+int seed_url_split(const char *spec, char **url, char **key, char *err,
+    size_t errsz);
+int seed_src_url(struct seed_files *fs, const char *url, const char *key,
+    const char *prefix, char *err, size_t errsz);
+void seed_src_finish(struct seed_files *fs);
+int seed_src_has_key(const struct seed_files *fs, const char *key);
+void seed_files_free(struct seed_files *fs);
+
+/* seed_ui.c: messages and the progress line. */
+struct seed_ui {
+	int tty;	/* stderr is a terminal: draw the progress line */
+	int quiet;
+	int verbose;
+	int drawn;	/* a progress line is on screen */
+	size_t files_done;
+	size_t files_total;
+	int64_t bytes_done;	/* of finished objects */
+	int64_t bytes_cur;	/* of the object in flight */
+	int64_t bytes_total;
+	const char *cur;	/* key in flight or NULL */
+	double last_draw;
+};
+
+extern struct seed_ui seed_ui;
+
+void seed_ui_init(int quiet, int verbose);
+void seed_ui_draw(int force);
+void seed_ui_clear(void);
+void seed_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void seed_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void seed_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void seed_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void seed_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double seed_now(void);
+void seed_human(int64_t n, char *out, size_t outsz);
+
+/* seed_s3.c: the S3 client. */
+struct seed_resp {
+	long status;
+	char *body;
+	size_t len;
+	size_t cap;
+	char etag[128];
+	char meta_md5[80];
+	char ctype[256];
+	char cache_control[256];
+	int has_cache_control;
+};
+
+struct seed_s3 {
+	CURL *curl;
+	struct s3_endpoint ep;
+	struct sigv4_ctx sig;
+	const char *token;	/* session token or NULL */
+	const char *ca_bundle;
+	int insecure;
+	double wait;		/* seconds to wait for the first request */
+	int first_done;		/* the first request got an answer */
+	int fail;		/* SEED_EXIT_* of the last failure */
+	struct seed_resp resp;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* What HEAD on an object says, for --only-changed. */
+struct seed_head {
+	int exists;
+	char etag[128];
+	char meta_md5[80];
+	char ctype[256];
+	char cache_control[256];
+	int has_cache_control;
+};
+
+/* One upload: the open source and what is to be stored with it. */
+struct seed_put {
+	const char *key;
+	int fd;
+	int64_t size;
+	const char *ctype;
+	const char *cache_control;	/* NULL for none */
+	char md5_hex[SEED_MD5_HEX];
+	char md5_b64[SEED_MD5_B64];
+	char sha256[SEED_SHA256_HEX];	/* of the whole file, single PUT only */
+};
+
+int seed_s3_init(struct seed_s3 *s, const char *endpoint, const char *bucket,
+    const char *region, int virtual_host, const char *access_key,
+    const char *secret_key, const char *token, char *err, size_t errsz);
+void seed_s3_free(struct seed_s3 *s);
+int seed_s3_bucket_exists(struct seed_s3 *s, int *exists);
+int seed_s3_bucket_create(struct seed_s3 *s);
+int seed_s3_head(struct seed_s3 *s, const char *key, struct seed_head *h);
+int seed_s3_put(struct seed_s3 *s, const struct seed_put *p);
+int seed_s3_multipart(struct seed_s3 *s, const struct seed_put *p,
+    int64_t part_size);
+int seed_s3_list(struct seed_s3 *s, const char *prefix, char ***keys,
+    size_t *nkeys);
+int seed_s3_delete(struct seed_s3 *s, const char *key);
+int seed_hash_range(int fd, int64_t off, int64_t len, char *md5_hex,
+    char *md5_b64, char *sha256_hex);
+
+#endif
