@@ -444,6 +444,12 @@ shutdown_all(struct master *m)
 
 	m->stopping = 1;
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+	/* New connections are refused from now on, not queued. */
+	if (m->lfd != -1 && !m->socket_activated)
+		close(m->lfd);
+	if (m->ifd != -1 && !m->socket_activated)
+		close(m->ifd);
+	m->lfd = m->ifd = -1;
 	log_info("shutting down: draining connections");
 	for (i = 0; i < MAX_PROCS; i++) {
 		if (m->procs[i].pid > 0) {
@@ -623,6 +629,8 @@ master_run(struct config *cfg, const char *config_path, int argc, char *const ar
 
 			timeout = m->respawn_at > now ? (int)(m->respawn_at - now) : 0;
 		}
+		if (m->watchdog_usec > 0 && (uint64_t)timeout > m->watchdog_usec / 4000)
+			timeout = (int)(m->watchdog_usec / 4000);
 		poll(pfd, 2, timeout);
 		if (pfd[1].revents & POLLIN)
 			read_ready(m);

@@ -163,6 +163,18 @@ start_drain(struct worker *w)
 	w->draining = 1;
 	w->drain_deadline = w->now_ms + (uint64_t)w->cfg->drain_timeout_ms;
 	set_accepting(w, 0);
+	/*
+	 * Give up our reference to the listening sockets, so that once the
+	 * master and every worker have done the same after SIGTERM the kernel
+	 * refuses new connections instead of queueing them for no one.  On a
+	 * reload the master and the new generation still hold them.
+	 */
+	close(w->lfd);
+	w->lfd = -1;
+	if (w->ifd != -1) {
+		close(w->ifd);
+		w->ifd = -1;
+	}
 	for (c = w->conns; c != NULL; c = c->next)
 		conn_drain(c);
 	log_debug("draining %d connections", w->nconns);
@@ -232,7 +244,8 @@ on_tick(struct worker *w)
 		next = c->next;
 		conn_tick(c);
 	}
-	if (!w->accepting && !w->draining && w->nconns < w->cfg->max_connections &&
+	if (!w->accepting && !w->draining && w->lfd != -1 &&
+	    w->nconns < w->cfg->max_connections &&
 	    w->now_ms >= w->accept_resume_ms)
 		set_accepting(w, 1);
 }
