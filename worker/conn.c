@@ -835,9 +835,29 @@ conn_up_body(struct conn *c, const char *p, size_t n)
 		x->errbody[x->errbody_len] = '\0';
 		return n;
 	}
-	if (x->out_off < x->out_len && flush_out(c) == -1)
-		return 0;
-	if (x->out_off == x->out_len && c->writable) {
+	if (x->out_off < x->out_len) {
+		/*
+		 * Something is queued (at least the response head): queue the
+		 * chunk behind it and send both with one call, so that a small
+		 * response leaves the process whole or not at all.
+		 */
+		if (x->out_off > 0) {
+			memmove(x->out, x->out + x->out_off, x->out_len - x->out_off);
+			x->out_len -= x->out_off;
+			x->out_off = 0;
+		}
+		if (sizeof(x->out) - x->out_len < n) {
+			x->up_paused = 1;
+			return CURL_WRITEFUNC_PAUSE;
+		}
+		memcpy(x->out + x->out_len, p, n);
+		x->out_len += n;
+		c->body_sent += n;
+		if (flush_out(c) == -1)
+			return 0;
+		return n;
+	}
+	if (c->writable) {
 		/*
 		 * Nothing is queued: hand the data straight to the socket and
 		 * keep only what it does not take.  The rest always fits, since
