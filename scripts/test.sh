@@ -19,6 +19,42 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Every area adds its counts here; the last line of the run sums them up.
+TALLY=$(mktemp /tmp/s3wwwd-tally.XXXXXX)
+trap 'rm -f "$TALLY"' EXIT
+
+# count_build DIR: Check's and pytest's own counts from a build's test logs.
+count_build() {
+	local dir=$1
+	# Check: "100%: Checks: 60, Failures: 0, Errors: 0"
+	cat "$dir"/tests/unit/*.log 2>/dev/null | sed -n 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' |
+		while read -r n f e; do echo "$((n - f - e)) $((f + e)) unit:$dir"; done >>"$TALLY"
+	# pytest: "==== 123 passed, 2 failed, 1 skipped in 9.1s ===="
+	local line p f
+	line=$(grep -E '^=+ .*(passed|failed).* in [0-9.]+s' "$dir/tests/integration/run.sh.log" 2>/dev/null | tail -n 1)
+	p=$(sed -n 's/.* \([0-9]*\) passed.*/\1/p' <<<"$line")
+	f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")
+	echo "${p:-0} ${f:-0} integration:$dir" >>"$TALLY"
+}
+
+# run_area NAME CMD...: an area's own runner, which ends with "N passed, N failed".
+run_area() {
+	local name=$1 out rc=0
+	shift
+	out=$(mktemp /tmp/s3wwwd-area.XXXXXX)
+	"$@" 2>&1 | tee "$out" || rc=$?
+	sed -n 's/^\(.*: \)\{0,1\}\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\2 \3/p' "$out" | tail -n 1 |
+		while read -r p f; do echo "$p $f $name"; done >>"$TALLY"
+	rm -f "$out"
+	return "$rc"
+}
+
+tally() {
+	printf '\n==> results\n'
+	awk '{ printf "    %-40s %6d passed, %d failed\n", $3, $1, $2; p += $1; f += $2 }
+	     END { printf "%d passed, %d failed\n", p, f }' "$1"
+}
+
 step "dependencies"
 bash scripts/deps.sh
 S3WWWD_MINIO=$(bash scripts/tools.sh minio)
@@ -40,9 +76,11 @@ build_and_check() {
 		for f in "$dir"/tests/unit/*.log "$dir"/tests/integration/*.log "$dir"/scripts/*.log; do
 			[ -f "$f" ] && { echo "---- $f"; tail -n 200 "$f"; }
 		done
+		count_build "$dir"
+		tally "$TALLY"
 		return 1
 	fi
-	cat "$dir"/test-suite.log 2>/dev/null | head -n 20 || true
+	count_build "$dir"
 }
 
 step "build and make check (-Werror)"
@@ -58,4 +96,4 @@ if [ "${S3WWWD_TEST_QUICK:-0}" != 1 ]; then
 		build_and_check build/sanitizers --enable-sanitizers
 fi
 
-step "all tests passed"
+tally "$TALLY"
