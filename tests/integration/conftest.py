@@ -11,6 +11,9 @@ fails, the tails of its daemons' logs and of MinIO's log are attached to the
 report.
 """
 
+import shutil
+import subprocess
+
 import pytest
 
 import harness
@@ -84,3 +87,23 @@ def pytest_runtest_makereport(item, call):
         if m is not None and "minio" in item.fixturenames:
             rep.sections.append(("minio %s: %s" % (m.endpoint, m.log_path), m.log_tail(30)))
     return rep
+
+
+@pytest.fixture(scope="session")
+def tls_minio(tmp_path_factory):
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    base = tmp_path_factory.mktemp("tls-minio")
+    certs = base / "certs"
+    certs.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-keyout", str(certs / "private.key"), "-out", str(certs / "public.crt"),
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-days", "2"], check=True, capture_output=True)
+    m = harness.TLSMinIO(base_dir=base)
+    try:
+        m.start()
+    except harness.MinIOError as e:
+        pytest.fail("TLS MinIO did not start: %s" % e, pytrace=False)
+    yield m
+    m.close()

@@ -13,12 +13,14 @@ Environment:
 The pytest fixtures built on this module live in conftest.py.
 """
 
+import http.client as http_client  # "http" is a function below
 import os
 import re
 import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -970,3 +972,26 @@ def http(port, method, path, headers=None, body=None, timeout=10, host="127.0.0.
     if not data:
         raise HTTPParseError("connection closed without a response")
     return parse_response(data, method)
+
+
+class TLSMinIO(MinIO):
+    """A second MinIO that serves https with a self-signed certificate."""
+
+    @property
+    def endpoint(self):
+        return "https://%s:%d" % (self.host, self.port)
+
+    @property
+    def ca_file(self):
+        return os.path.join(self.certs_dir, "public.crt")
+
+    def ready(self, timeout=1.0):
+        ctx = ssl.create_default_context(cafile=self.ca_file)
+        conn = http_client.HTTPSConnection(self.host, self.port, timeout=timeout, context=ctx)
+        try:
+            conn.request("GET", "/minio/health/ready")
+            return conn.getresponse().status == 200
+        except (OSError, ssl.SSLError, http_client.HTTPException):
+            return False
+        finally:
+            conn.close()

@@ -689,49 +689,6 @@ def test_symlink_loop_is_skipped(minio, s3, bucket, tmp_path):
 # ---------------------------------------------------------------------------
 # TLS
 
-class TLSMinIO(harness.MinIO):
-    """A second MinIO that serves https with a self-signed certificate."""
-
-    @property
-    def endpoint(self):
-        return "https://%s:%d" % (self.host, self.port)
-
-    @property
-    def ca_file(self):
-        return os.path.join(self.certs_dir, "public.crt")
-
-    def ready(self, timeout=1.0):
-        ctx = ssl.create_default_context(cafile=self.ca_file)
-        conn = http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=ctx)
-        try:
-            conn.request("GET", "/minio/health/ready")
-            return conn.getresponse().status == 200
-        except (OSError, ssl.SSLError, http.client.HTTPException):
-            return False
-        finally:
-            conn.close()
-
-
-@pytest.fixture(scope="module")
-def tls_minio(tmp_path_factory):
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is not installed")
-    base = tmp_path_factory.mktemp("tls-minio")
-    certs = base / "certs"
-    certs.mkdir()
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                    "-keyout", str(certs / "private.key"), "-out", str(certs / "public.crt"),
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-days", "2"], check=True, capture_output=True)
-    m = TLSMinIO(base_dir=base)
-    try:
-        m.start()
-    except harness.MinIOError as e:
-        pytest.fail("TLS MinIO did not start: %s" % e, pytrace=False)
-    yield m
-    m.close()
-
-
 def test_tls_endpoint(tls_minio, tmp_path):
     import boto3
     from botocore.config import Config

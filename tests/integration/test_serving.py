@@ -607,3 +607,96 @@ def test_directory_listing(daemon_factory, minio, s3, site):
     # A directory with an index document still serves the index.
     assert http(d.port, "GET", "/docs/").body == b"docs\n"
     assert http(d.port, "GET", "/nothing/").status == 404
+
+
+def test_https_upstream_verified(daemon_factory, tls_minio, s3):
+    """An https endpoint: refused with an untrusted certificate, served with
+    the CA bundle, and served with verification turned off explicitly."""
+    m = tls_minio
+    name = harness.unique_bucket_name("tlsup")
+    import boto3
+    from botocore.config import Config
+    c = boto3.client("s3", endpoint_url=m.endpoint, aws_access_key_id=m.access_key,
+                     aws_secret_access_key=m.secret_key, region_name="us-east-1",
+                     verify=m.ca_file, config=Config(s3={"addressing_style": "path"}))
+    c.create_bucket(Bucket=name)
+    c.put_object(Bucket=name, Key="index.html", Body=b"over tls\n")
+    base = ["-endpoint", m.endpoint, "-bucket", name, "-accessKey", m.access_key,
+            "-secretKey", m.secret_key]
+    port = harness.free_port()
+    d = daemon_factory.start(args=base + ["-address", "127.0.0.1:%d" % port])
+    r = http(d.port, "GET", "/")
+    assert r.status == 502
+    assert "certificate" in d.log().lower()
+    d.stop()
+    port = harness.free_port()
+    d = daemon_factory.start(args=base + ["-address", "127.0.0.1:%d" % port,
+                                          "-ca-bundle", m.ca_file])
+    assert http(d.port, "GET", "/").body == b"over tls\n"
+    d.stop()
+    port = harness.free_port()
+    d = daemon_factory.start(args=base + ["-address", "127.0.0.1:%d" % port,
+                                          "-tls-verify=false"])
+    assert http(d.port, "GET", "/").body == b"over tls\n"
+
+
+def _upstream_conns(pid, port):
+    """Established TCP connections of process pid to 127.0.0.1:port."""
+    import os
+    inodes = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    n = 0
+    with open("/proc/%d/net/tcp" % pid) as f:
+        next(f)
+        for line in f:
+            parts = line.split()
+            rem, st, inode = parts[2], parts[3], parts[9]
+            if st == "01" and inode in inodes and int(rem.split(":")[1], 16) == port:
+                n += 1
+    return n
+
+
+def test_upstream_connections_reused(daemon_factory, minio, site):
+    port = harness.free_port()
+    d = daemon_factory.start(daemon_config(minio, site, port).replace(
+        "workers = 2;", "workers = 1;"))
+    for _ in range(30):
+        assert http(d.port, "GET", "/a.txt").status == 200
+    (worker,) = d.children()
+    assert _upstream_conns(worker, minio.port) == 1
+
+
+def test_client_gone_cancels_upstream(daemon_factory, minio, s3, bucket):
+    put_object(s3, bucket, "big.bin", b"x" * (64 * 1024 * 1024))
+    port = harness.free_port()
+    d = daemon_factory.start(daemon_config(minio, bucket, port).replace(
+        "workers = 2;", "workers = 1;"))
+    (worker,) = d.children()
+    s = socket.create_connection(("127.0.0.1", d.port))
+    s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+    got = 0
+    while got < 256 * 1024:
+        got += len(s.recv(65536))
+    assert _upstream_conns(worker, minio.port) == 1
+    s.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _upstream_conns(worker, minio.port) > 0:
+        time.sleep(0.05)
+    # The half-read transfer cannot be reused: its connection must be gone.
+    assert _upstream_conns(worker, minio.port) == 0
+    assert http(d.port, "GET", "/healthz").status == 200
+    # Only the scrape's own connection stays open (the others may take a
+    # moment to finish their close).
+    deadline = time.monotonic() + 3
+    while True:
+        m = http(d.port, "GET", "/metrics").body.decode()
+        if "s3wwwd_connections_open 1\n" in m or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert "s3wwwd_connections_open 1\n" in m
