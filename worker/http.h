@@ -82,7 +82,8 @@ struct http_request {
  * request that must be refused, after which the connection is closed:
  *  - 400: bad syntax, bare LF or CR, NUL or control bytes, obs-fold, a space
  *    before the colon, missing Host on HTTP/1.1, duplicate Host or
- *    Content-Length, any Transfer-Encoding, a Content-Length other than 0,
+ *    Content-Length, any Transfer-Encoding, a Content-Length other than 0
+ *    (both names also when spelt with '_', as gateways read them),
  *    absolute-form or authority-form targets (and CONNECT), a '#' or a byte
  *    outside 0x21-0x7E in the target, HTTP/0.9 lines, a Host that is not
  *    host[:port], and a repeated Range, If-Range, If-Match, If-None-Match,
@@ -112,20 +113,17 @@ const struct http_header *http_find_header(const struct http_request *req,
 /*
  * Single byte range, RFC 9110 section 14.  The forms are "bytes=a-b",
  * "bytes=a-" and "bytes=-n".  Multiple ranges are not served (the whole
- * object is sent instead, which the RFC allows).
+ * object is sent instead, which the RFC allows).  Positions too large for
+ * int64_t saturate at INT64_MAX, beyond any object: "bytes=99999999999999-"
+ * is a valid range that nothing satisfies (416).  A range whose first
+ * position is after its last is invalid and ignored (HTTP_RANGE_NONE), as
+ * RFC 9110 section 14.1.1 says.
  */
 struct http_range {
 	int64_t first;  /* -1 for a suffix range */
 	int64_t last;   /* -1 for open-ended (and for a suffix range) */
 	int64_t suffix; /* the length of a suffix range, else -1 */
 };
-
-/*
- * Positions too large for int64_t saturate at INT64_MAX (beyond any object,
- * so "bytes=99999999999999999999-" is a valid range that nothing satisfies:
- * 416).  A range whose first position is after its last is invalid and
- * ignored (HTTP_RANGE_NONE), as RFC 9110 section 14.1.1 says.
- */
 
 #define HTTP_RANGE_NONE 0    /* absent, unparseable or multi: send all */
 #define HTTP_RANGE_OK 1      /* r filled */
