@@ -111,6 +111,14 @@ static const struct copt copts[] = {
 	{ "site.cors_origins", "allowed-cors-origins cors-origins",
 	    "S3WWWD_CORS_ORIGINS S3WWW_ALLOWED_CORS_ORIGINS", T_ORIGINS, NOFIELD, 0, 0,
 	    "origins allowed by CORS, comma-separated (\"*\" for any)" },
+	{ "cache.enabled", "cache", "S3WWWD_CACHE", T_BOOL, O(cache_enabled), 0, 1,
+	    "keep hot small objects in memory" },
+	{ "cache.memory", "cache-memory", "S3WWWD_CACHE_MEMORY", T_INT, O(cache_memory_mb), 1,
+	    1048576, "cache memory in MiB for all workers together" },
+	{ "cache.max_object_size", "cache-max-object-size", "S3WWWD_CACHE_MAX_OBJECT_SIZE",
+	    T_INT, O(cache_max_object_kb), 1, 1048576, "largest object cached, in KiB" },
+	{ "cache.ttl", "cache-ttl", "S3WWWD_CACHE_TTL", T_MS, O(cache_ttl_ms), 0, 86400000,
+	    "time before a cached object is revalidated with S3" },
 	{ "limits.max_header_size", "max-header-size", "S3WWWD_MAX_HEADER_SIZE", T_INT,
 	    O(max_header_size), 1024, 65536, "largest request head in bytes" },
 	{ "limits.max_connections", "max-connections", "S3WWWD_MAX_CONNECTIONS", T_INT,
@@ -154,6 +162,9 @@ config_defaults(struct config *cfg)
 	cfg->connect_timeout_ms = 5000;
 	cfg->upstream_timeout_ms = 30000;
 	snprintf(cfg->index_document, sizeof(cfg->index_document), "index.html");
+	cfg->cache_memory_mb = 64;
+	cfg->cache_max_object_kb = 1024;
+	cfg->cache_ttl_ms = 10000;
 	cfg->max_header_size = 8192;
 	cfg->max_connections = 4096;
 	cfg->header_timeout_ms = 10000;

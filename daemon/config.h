@@ -60,6 +60,12 @@ struct config {
 	int norigins;
 	char origins[CONFIG_MAX_ORIGINS][CONFIG_STR]; /* "*" allows any */
 
+	/* Hot-object cache (per worker; the memory is split among them). */
+	int cache_enabled;
+	int cache_memory_mb;
+	int cache_max_object_kb;
+	int cache_ttl_ms;
+
 	/* Limits and timeouts. */
 	int max_header_size;
 	int max_connections;          /* per worker */

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "log.h"
 #include "metrics.h"
 #include "tls.h"
@@ -32,6 +33,7 @@
 
 static void conn_run(struct conn *c);
 static void not_found(struct conn *c, enum up_phase after);
+static void fill_start(struct conn *c);
 static void request_done(struct conn *c);
 
 static const char *
@@ -80,6 +82,9 @@ xfer_get(struct worker *w)
 		x->in_size = insz;
 	}
 	x->next_free = NULL;
+	x->ce = x->reval = NULL;
+	x->fill = 0;
+	x->fill_buf = NULL;
 	x->up_active = 0;
 	x->up_streaming = 0;
 	x->out_off = x->out_len = 0;
@@ -99,6 +104,20 @@ xfer_put(struct worker *w, struct xfer *x)
 	if (x->easy != NULL)
 		curl_easy_cleanup(x->easy);
 	free(x);
+}
+
+/* Let go of what a request held in the cache. */
+static void
+xfer_cache_done(struct worker *w, struct xfer *x)
+{
+	if (x->ce != NULL)
+		cache_release(&w->cache, x->ce);
+	if (x->reval != NULL)
+		cache_release(&w->cache, x->reval);
+	free(x->fill_buf);
+	x->ce = x->reval = NULL;
+	x->fill_buf = NULL;
+	x->fill = 0;
 }
 
 struct conn *
@@ -161,6 +180,7 @@ conn_reap(struct worker *w)
 		w->reap = c->next;
 		if (c->x != NULL) {
 			upstream_stop(c);
+			xfer_cache_done(w, c->x);
 			xfer_put(w, c->x);
 		}
 		if (c->ssl != NULL)
@@ -449,6 +469,7 @@ request_done(struct conn *c)
 	size_t used = x->req.head_len;
 
 	access_log(c);
+	xfer_cache_done(c->w, x);
 	c->body_sent = 0;
 	if (!c->keep_alive) {
 		/*
@@ -602,6 +623,11 @@ start_object(struct conn *c)
 	add_fwd(fwd, &n, store[3], sizeof(store[3]), "If-Match", &r->if_match);
 	add_fwd(fwd, &n, store[4], sizeof(store[4]), "If-Modified-Since",
 	    &r->if_modified_since);
+	if (x->reval != NULL && n < XFER_FWD_MAX) {
+		/* Ask S3 whether our stale copy is still the object. */
+		snprintf(store[1], sizeof(store[1]), "If-None-Match: %s", x->reval->hdr[CH_ETAG]);
+		fwd[n++] = store[1];
+	}
 	add_fwd(fwd, &n, store[5], sizeof(store[5]), "If-Unmodified-Since",
 	    &r->if_unmodified_since);
 	fwd[n] = NULL;
@@ -610,6 +636,165 @@ start_object(struct conn *c)
 	if (upstream_start(c, c->method == HTTP_M_HEAD ? "HEAD" : "GET", x->key, x->keylen,
 	    NULL, fwd) == -1)
 		respond_error(c, 500, "cannot build the upstream request");
+}
+
+/* The header values a cached object keeps, in enum cache_hdr order. */
+static const int cache_uh[CH_N] = {
+	UH_CTYPE, UH_ETAG, UH_LASTMOD, UH_CC, UH_CENC, UH_CDISP, UH_CLANG, UH_EXPIRES
+};
+static const char *const cache_hname[CH_N] = {
+	"Content-Type", "ETag", "Last-Modified", "Cache-Control", "Content-Encoding",
+	"Content-Disposition", "Content-Language", "Expires"
+};
+
+/*
+ * Evaluate the request's preconditions against a cached object, in the
+ * order of RFC 9110 section 13.2.2, as S3 would have: returns 200, 206,
+ * 304, 412 or 416, with the byte range to send for 200 and 206.
+ */
+static int
+cache_status(const struct http_request *r, const struct cache_entry *e, int64_t *start,
+    int64_t *end)
+{
+	const char *etag = e->hdr[CH_ETAG];
+	time_t lm = 0, t;
+	int have_lm = e->hdr[CH_LASTMOD][0] != '\0' &&
+	    http_parse_date(e->hdr[CH_LASTMOD], strlen(e->hdr[CH_LASTMOD]), &lm) == 0;
+	struct http_range range;
+
+	*start = 0;
+	*end = (int64_t)e->size - 1;
+	if (r->if_match.len > 0 &&
+	    !http_etag_match(r->if_match.p, r->if_match.len, etag, strlen(etag), 0))
+		return 412;
+	if (r->if_match.len == 0 && r->if_unmodified_since.len > 0 && have_lm &&
+	    http_parse_date(r->if_unmodified_since.p, r->if_unmodified_since.len, &t) == 0 &&
+	    lm > t)
+		return 412;
+	if (r->if_none_match.len > 0) {
+		if (http_etag_match(r->if_none_match.p, r->if_none_match.len, etag, strlen(etag),
+		    1))
+			return 304;
+	} else if (r->if_modified_since.len > 0 && have_lm &&
+	    http_parse_date(r->if_modified_since.p, r->if_modified_since.len, &t) == 0 &&
+	    lm <= t) {
+		return 304;
+	}
+	if (r->range.len == 0 || http_parse_range(r->range.p, r->range.len, &range) !=
+	    HTTP_RANGE_OK)
+		return 200;
+	if (r->if_range.len > 0) {
+		/* If-Range: the range applies only to the representation named. */
+		if (r->if_range.p[0] == '"' || (r->if_range.len > 2 && r->if_range.p[0] == 'W')) {
+			if (!http_etag_match(r->if_range.p, r->if_range.len, etag, strlen(etag), 0))
+				return 200;
+		} else if (!have_lm || http_parse_date(r->if_range.p, r->if_range.len, &t) == -1 ||
+		    lm != t) {
+			return 200;
+		}
+	}
+	if (http_range_resolve(&range, (int64_t)e->size, start, end) == -1)
+		return 416;
+	return 206;
+}
+
+/* Answer from a cached object: the head, then the body straight from it. */
+static void
+serve_entry(struct conn *c, struct cache_entry *e)
+{
+	struct xfer *x = c->x;
+	int64_t start, end;
+	int st = cache_status(&x->req, e, &start, &end), i;
+
+	if (st == 412 || st == 416) {
+		if (st == 416) {
+			char extra[64];
+
+			snprintf(extra, sizeof(extra), "Content-Range: bytes */%zu\r\n", e->size);
+			respond(c, 416, "text/html; charset=utf-8", extra, "", 0);
+		} else {
+			respond_error(c, 412, "precondition failed");
+		}
+		return;
+	}
+	x->out_off = x->out_len = 0;
+	head_start(c, st);
+	for (i = 0; i < CH_N; i++) {
+		if (e->hdr[i][0] == '\0')
+			continue;
+		if (st == 304 && i != CH_ETAG && i != CH_LASTMOD && i != CH_CC && i != CH_EXPIRES)
+			continue;
+		out_printf(x, "%s: %s\r\n", cache_hname[i], e->hdr[i]);
+	}
+	if (st != 304) {
+		if (e->hdr[CH_CTYPE][0] == '\0')
+			out_printf(x, "Content-Type: application/octet-stream\r\n");
+		if (st == 206)
+			out_printf(x, "Content-Range: bytes %lld-%lld/%zu\r\n", (long long)start,
+			    (long long)end, e->size);
+		out_printf(x, "Content-Length: %lld\r\nAccept-Ranges: bytes\r\n",
+		    (long long)(end - start + 1));
+	}
+	cors_headers(c);
+	head_end(c);
+	x->ce = e;
+	cache_hold(e);
+	x->ce_off = x->ce_end = 0;
+	if (st != 304 && c->method != HTTP_M_HEAD && e->size > 0) {
+		x->ce_off = (size_t)start;
+		x->ce_end = (size_t)end + 1;
+	}
+	c->state = CS_SEND;
+}
+
+/*
+ * Look the object up in the cache.  Returns 1 when the request was answered
+ * from it.  Otherwise the request goes to S3, marked to fill the cache when
+ * it asks for the whole object, and to revalidate a stale copy.
+ */
+static int
+try_cache(struct conn *c)
+{
+	struct worker *w = c->w;
+	struct xfer *x = c->x;
+	const struct http_request *r = &x->req;
+	struct cache_entry *e = cache_get(&w->cache, x->key, x->keylen);
+	int plain = c->method == HTTP_M_GET && r->range.len == 0 && r->if_match.len == 0 &&
+	    r->if_none_match.len == 0 && r->if_modified_since.len == 0 &&
+	    r->if_unmodified_since.len == 0;
+
+	if (e != NULL && w->now_ms < e->fresh_until_ms) {
+		w->cache.hits++;
+		metrics_cache(1);
+		serve_entry(c, e);
+		return 1;
+	}
+	w->cache.misses++;
+	metrics_cache(0);
+	if (!plain)
+		return 0;
+	x->fill = 1;
+	if (e != NULL && e->hdr[CH_ETAG][0] != '\0') {
+		x->reval = e;
+		cache_hold(e);
+	}
+	return 0;
+}
+
+/* The whole object arrived: keep it. */
+static void
+cache_fill_done(struct conn *c)
+{
+	struct xfer *x = c->x;
+	const char *hdr[CH_N];
+	int i;
+
+	if (x->fill_buf == NULL || x->fill_len != x->fill_cap || x->up_status != 200)
+		return;
+	for (i = 0; i < CH_N; i++)
+		hdr[i] = x->uh[cache_uh[i]];
+	cache_put(&c->w->cache, x->key, x->keylen, hdr, x->fill_buf, x->fill_len,
+	    c->w->now_ms);
 }
 
 /* Fetch key for a fallback phase (no client conditionals apply to it). */
@@ -687,6 +872,8 @@ handle_request(struct conn *c)
 		memcpy(x->key + x->keylen, cfg->index_document, il + 1);
 		x->keylen += il;
 	}
+	if (w->caching && try_cache(c))
+		return;
 	start_object(c);
 }
 
@@ -741,6 +928,25 @@ stream_head(struct conn *c, int status)
 	x->up_streaming = 1;
 }
 
+/* Prepare to copy an object that fits the cache as it streams past. */
+static void
+fill_start(struct conn *c)
+{
+	struct xfer *x = c->x;
+	char *end;
+	unsigned long long len;
+
+	x->fill = 0;
+	if (x->uh[UH_CLEN][0] == '\0')
+		return;
+	len = strtoull(x->uh[UH_CLEN], &end, 10);
+	if (*end != '\0' || len > c->w->cache.max_object)
+		return;
+	x->fill_buf = malloc(len > 0 ? (size_t)len : 1);
+	x->fill_cap = (size_t)len;
+	x->fill_len = 0;
+}
+
 size_t
 conn_up_header(struct conn *c, const char *p, size_t n)
 {
@@ -765,6 +971,10 @@ conn_up_header(struct conn *c, const char *p, size_t n)
 		x->up_progress_ms = c->w->now_ms;
 		switch (x->phase) {
 		case PH_OBJECT:
+			if (x->reval != NULL && x->up_status == 304)
+				break; /* our copy is current: served from it when done */
+			if (x->fill && x->up_status == 200)
+				fill_start(c);
 			if (x->up_status == 200 || x->up_status == 206 || x->up_status == 304)
 				stream_head(c, x->up_status);
 			break;
@@ -814,6 +1024,15 @@ conn_up_body(struct conn *c, const char *p, size_t n)
 	if (c->state == CS_CLOSED || x == NULL)
 		return 0; /* aborts the transfer */
 	x->up_progress_ms = c->w->now_ms;
+	if (x->fill_buf != NULL && x->up_streaming) {
+		if (x->fill_cap - x->fill_len >= n) {
+			memcpy(x->fill_buf + x->fill_len, p, n);
+			x->fill_len += n;
+		} else {
+			free(x->fill_buf); /* longer than announced: do not keep it */
+			x->fill_buf = NULL;
+		}
+	}
 	if (x->phase == PH_LIST && x->up_status == 200) {
 		/* A listing is gathered whole; one too large is refused later. */
 		room = sizeof(x->out) - x->out_len;
@@ -1219,9 +1438,20 @@ conn_up_done(struct conn *c, CURLcode rc)
 			conn_close(c);
 			return;
 		}
+		cache_fill_done(c);
 		c->state = CS_SEND;
 		conn_run(c);
 		return;
+	}
+	if (x->reval != NULL && rc == CURLE_OK && x->phase == PH_OBJECT) {
+		if (x->up_status == 304) {
+			cache_refresh(&c->w->cache, x->reval, c->w->now_ms);
+			serve_entry(c, x->reval);
+			conn_run(c);
+			return;
+		}
+		if (x->up_status == 404)
+			cache_remove(&c->w->cache, x->reval);
 	}
 	if (rc != CURLE_OK) {
 		int st = rc == CURLE_OPERATION_TIMEDOUT ? 504 : 502;
@@ -1309,6 +1539,33 @@ parse_head(struct conn *c)
 	respond_error(c, rc, "the request was refused");
 }
 
+/* Send a cached body straight from the cache: 1 when all is sent. */
+static int
+send_cached(struct conn *c)
+{
+	struct xfer *x = c->x;
+
+	while (x->ce_off < x->ce_end) {
+		ssize_t n;
+
+		if (!c->writable)
+			return 0;
+		n = io_write(c, x->ce->body + x->ce_off, x->ce_end - x->ce_off);
+		if (n == -2) {
+			c->writable = 0;
+			return 0;
+		}
+		if (n <= 0) {
+			conn_close(c);
+			return -1;
+		}
+		x->ce_off += (size_t)n;
+		c->body_sent += (uint64_t)n;
+		c->progress_ms = c->w->now_ms;
+	}
+	return 1;
+}
+
 static void
 conn_run(struct conn *c)
 {
@@ -1357,6 +1614,8 @@ conn_run(struct conn *c)
 		case CS_SEND:
 			rc = flush_out(c);
 			if (rc <= 0)
+				return;
+			if (c->x->ce != NULL && send_cached(c) <= 0)
 				return;
 			if (c->x->up_active)
 				return;
@@ -1447,7 +1706,8 @@ conn_tick(struct conn *c)
 		}
 		/* FALLTHROUGH */
 	case CS_SEND:
-		if (x != NULL && x->out_off < x->out_len && now - c->progress_ms >
+		if (x != NULL && (x->out_off < x->out_len ||
+		    (x->ce != NULL && x->ce_off < x->ce_end)) && now - c->progress_ms >
 		    (uint64_t)w->cfg->send_timeout_ms) {
 			log_info("closing %s: no send progress for %d ms", c->peer,
 			    w->cfg->send_timeout_ms);

@@ -71,6 +71,15 @@ struct xfer {
 	char errbody[XFER_ERRBODY];
 	size_t errbody_len;
 
+	/* Cache: the entry a response is sent from, a stale entry being
+	 * revalidated, and the copy of a body on its way into the cache. */
+	struct cache_entry *ce;
+	size_t ce_off, ce_end;
+	struct cache_entry *reval;
+	int fill;
+	char *fill_buf;
+	size_t fill_len, fill_cap;
+
 	/* The object key and what the request looked like. */
 	char key[S3_KEY_MAX + 1];
 	size_t keylen;

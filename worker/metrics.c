@@ -89,6 +89,7 @@ struct metrics_hist {
 struct metrics_slot {
 	_Alignas(64) uint64_t requests[MET_NMETHODS][ST_N];
 	uint64_t bytes;
+	uint64_t cache[2];  /* misses, hits */
 	struct metrics_hist req_time;
 	uint64_t upstream[UP_N];
 	struct metrics_hist up_time;
@@ -111,6 +112,7 @@ struct metrics_region {
 struct metrics_totals {
 	uint64_t requests[MET_NMETHODS][ST_N];
 	uint64_t bytes;
+	uint64_t cache[2];  /* misses, hits */
 	struct metrics_hist req_time;
 	uint64_t upstream[UP_N];
 	struct metrics_hist up_time;
@@ -322,6 +324,13 @@ metrics_upstream(int status, double seconds)
 }
 
 void
+metrics_cache(int hit)
+{
+	if (cur_slot != NULL)
+		counter_add(&cur_slot->cache[hit ? 1 : 0], 1);
+}
+
+void
 metrics_conn(int delta)
 {
 	struct metrics_slot *s = cur_slot;
@@ -353,6 +362,8 @@ totals_collect(const struct metrics_region *m, struct metrics_totals *t)
 			for (k = 0; k < ST_N; k++)
 				t->requests[j][k] += counter_get(&s->requests[j][k]);
 		t->bytes += counter_get(&s->bytes);
+		t->cache[0] += counter_get(&s->cache[0]);
+		t->cache[1] += counter_get(&s->cache[1]);
 		hist_sum(&t->req_time, &s->req_time);
 		for (k = 0; k < UP_N; k++)
 			t->upstream[k] += counter_get(&s->upstream[k]);
@@ -450,6 +461,11 @@ metrics_render(char *buf, size_t bufsz)
 	    "Bytes of HTTP responses sent, headers and body.");
 	out_printf(&o, "s3wwwd_http_response_bytes_total %" PRIu64 "\n",
 	    t.bytes);
+	out_family(&o, "s3wwwd_cache_lookups_total", "counter",
+	    "Lookups in the hot-object cache, by result (a stale copy counts as a miss).");
+	out_printf(&o, "s3wwwd_cache_lookups_total{result=\"hit\"} %" PRIu64 "\n"
+	    "s3wwwd_cache_lookups_total{result=\"miss\"} %" PRIu64 "\n", t.cache[1],
+	    t.cache[0]);
 	out_hist(&o, "s3wwwd_http_request_duration_seconds",
 	    "Time from the start of a request to the end of its response.",
 	    &t.req_time);

@@ -57,6 +57,8 @@ void metrics_request(enum metrics_method method, int status,
     uint64_t bytes_sent, double seconds);
 /* Worker: one upstream (MinIO) request finished; status 0 = no response. */
 void metrics_upstream(int status, double seconds);
+/* Worker: one lookup in the hot-object cache. */
+void metrics_cache(int hit);
 /* Worker: connection opened (+1) or closed (-1). */
 void metrics_conn(int delta);
 

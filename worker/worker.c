@@ -373,6 +373,17 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 		_exit(1);
 	}
 	open_access_log(w);
+	if (cfg->cache_enabled) {
+		int nw = config_worker_count(cfg);
+		size_t mem = (size_t)cfg->cache_memory_mb * 1024 * 1024 / (size_t)(nw > 0 ? nw : 1);
+
+		if (cache_init(&w->cache, mem, (size_t)cfg->cache_max_object_kb * 1024,
+		    (uint64_t)cfg->cache_ttl_ms) == -1) {
+			log_error("cannot allocate the cache");
+			_exit(1);
+		}
+		w->caching = 1;
+	}
 	set_accepting(w, 1);
 	/* Tell the master that this worker takes connections now. */
 	if (ready_fd != -1) {
@@ -414,6 +425,8 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 		free(x);
 	}
 	upstream_cleanup(w);
+	if (w->caching)
+		cache_free(&w->cache);
 	sigv4_clear(&w->sig);
 	_exit(0);
 }

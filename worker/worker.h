@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 
+#include "cache.h"
 #include "config.h"
 #include "s3.h"
 #include "sigv4.h"
@@ -64,6 +65,9 @@ struct worker {
 	struct xfer *free_xfers;
 	int nfree_xfers;
 	int active_xfers;     /* transfers added to the multi handle */
+
+	struct cache cache;
+	int caching;
 
 	/* Readiness result, shared by all /readyz requests for a moment. */
 	uint64_t ready_at_ms;

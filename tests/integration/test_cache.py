@@ -1,0 +1,119 @@
+"""The hot-object cache, against the real MinIO: what is served from memory,
+when S3 is asked again, and that the cached answers are the same as S3's.
+
+Each daemon runs one worker, since the cache is per worker."""
+import re
+import time
+
+import harness
+from harness import daemon_config, http, put_object
+
+
+def start(daemon_factory, minio, bucket, cache):
+    port = harness.free_port()
+    return daemon_factory.start(daemon_config(minio, bucket, port, "cache: { %s };" % cache)
+                                .replace("workers = 2;", "workers = 1;"))
+
+
+def lookups(d):
+    text = http(d.port, "GET", "/metrics").body.decode()
+    hit = int(re.search(r's3wwwd_cache_lookups_total\{result="hit"\} (\d+)', text).group(1))
+    miss = int(re.search(r's3wwwd_cache_lookups_total\{result="miss"\} (\d+)', text).group(1))
+    return hit, miss
+
+
+def test_hit_serves_from_memory(daemon_factory, minio, s3, bucket):
+    put_object(s3, bucket, "a.txt", b"version one", content_type="text/plain",
+               CacheControl="max-age=60")
+    d = start(daemon_factory, minio, bucket, 'enabled = true; ttl = "60s";')
+    first = http(d.port, "GET", "/a.txt")
+    assert first.body == b"version one"
+    put_object(s3, bucket, "a.txt", b"version two", content_type="text/plain")
+    again = http(d.port, "GET", "/a.txt")
+    assert again.body == b"version one"          # from the cache, S3 not asked
+    for h in ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Content-Length"):
+        assert again.headers[h] == first.headers[h], h
+    assert lookups(d) == (1, 1)
+    head = http(d.port, "HEAD", "/a.txt")
+    assert head.status == 200 and head.body == b""
+    assert head.headers["Content-Length"] == "11"
+
+
+def test_ttl_revalidates(daemon_factory, minio, s3, bucket):
+    put_object(s3, bucket, "a.txt", b"same", content_type="text/plain")
+    d = start(daemon_factory, minio, bucket, 'enabled = true; ttl = "500ms";')
+    assert http(d.port, "GET", "/a.txt").body == b"same"
+    time.sleep(0.7)
+    # Unchanged in S3: revalidated with If-None-Match and served from memory.
+    assert http(d.port, "GET", "/a.txt").body == b"same"
+    text = http(d.port, "GET", "/metrics").body.decode()
+    assert re.search(r's3wwwd_upstream_requests_total\{code="3xx"\} [1-9]', text)
+    put_object(s3, bucket, "a.txt", b"changed", content_type="text/plain")
+    time.sleep(0.7)
+    assert http(d.port, "GET", "/a.txt").body == b"changed"
+    assert http(d.port, "GET", "/a.txt").body == b"changed"
+    s3.delete_object(Bucket=bucket, Key="a.txt")
+    time.sleep(0.7)
+    assert http(d.port, "GET", "/a.txt").status == 404
+    assert http(d.port, "GET", "/a.txt").status == 404
+
+
+def test_conditionals_and_ranges_on_hits(daemon_factory, minio, s3, bucket):
+    put_object(s3, bucket, "a.txt", b"0123456789abcdefghij", content_type="text/plain")
+    d = start(daemon_factory, minio, bucket, 'enabled = true; ttl = "60s";')
+    full = http(d.port, "GET", "/a.txt")
+    etag, lm = full.headers["ETag"], full.headers["Last-Modified"]
+    # The same questions S3 answered in test_serving, answered from memory.
+    r = http(d.port, "GET", "/a.txt", {"If-None-Match": etag})
+    assert (r.status, r.body, r.headers["ETag"]) == (304, b"", etag)
+    assert "Content-Length" not in r.headers
+    assert http(d.port, "GET", "/a.txt", {"If-None-Match": '"x"'}).status == 200
+    assert http(d.port, "GET", "/a.txt", {"If-Modified-Since": lm}).status == 304
+    assert http(d.port, "GET", "/a.txt", {"If-Match": '"x"'}).status == 412
+    assert http(d.port, "GET", "/a.txt", {"If-Match": etag}).status == 200
+    r = http(d.port, "GET", "/a.txt", {"Range": "bytes=2-5"})
+    assert (r.status, r.body) == (206, b"2345")
+    assert r.headers["Content-Range"] == "bytes 2-5/20"
+    r = http(d.port, "GET", "/a.txt", {"Range": "bytes=-3"})
+    assert (r.status, r.body) == (206, b"hij")
+    r = http(d.port, "GET", "/a.txt", {"Range": "bytes=100-"})
+    assert r.status == 416
+    assert r.headers["Content-Range"] == "bytes */20"
+    r = http(d.port, "GET", "/a.txt", {"Range": "bytes=0-1", "If-Range": '"other"'})
+    assert (r.status, len(r.body)) == (200, 20)
+    r = http(d.port, "GET", "/a.txt", {"Range": "bytes=0-1", "If-Range": etag})
+    assert (r.status, r.body) == (206, b"01")
+    hit, miss = lookups(d)
+    assert (hit, miss) == (10, 1)
+
+
+def test_large_objects_not_cached(daemon_factory, minio, s3, bucket):
+    put_object(s3, bucket, "big.bin", b"a" * (300 * 1024))
+    d = start(daemon_factory, minio, bucket,
+              'enabled = true; ttl = "60s"; max_object_size = 256;')
+    assert len(http(d.port, "GET", "/big.bin").body) == 300 * 1024
+    put_object(s3, bucket, "big.bin", b"b" * (300 * 1024))
+    assert http(d.port, "GET", "/big.bin").body[:1] == b"b"
+
+
+def test_memory_limit_evicts_least_recent(daemon_factory, minio, s3, bucket):
+    for k in "xyz":
+        put_object(s3, bucket, k, k.encode() * (400 * 1024))
+    d = start(daemon_factory, minio, bucket,
+              'enabled = true; ttl = "60s"; memory = 1; max_object_size = 512;')
+    for k in "xyz":
+        assert http(d.port, "GET", "/" + k).body[:1] == k.encode()
+    for k in "xyz":
+        put_object(s3, bucket, k, b"N" * 10)
+    # 1 MiB holds two of the three: x, fetched first, was evicted.
+    assert http(d.port, "GET", "/x").body == b"N" * 10
+    assert http(d.port, "GET", "/z").body[:1] == b"z"
+
+
+def test_cache_off_by_default(daemon_factory, minio, s3, bucket):
+    put_object(s3, bucket, "a.txt", b"one")
+    port = harness.free_port()
+    d = daemon_factory.start(daemon_config(minio, bucket, port))
+    assert http(d.port, "GET", "/a.txt").body == b"one"
+    put_object(s3, bucket, "a.txt", b"two")
+    assert http(d.port, "GET", "/a.txt").body == b"two"

@@ -1,0 +1,74 @@
+/*
+ * cache.h - a hot-object cache for small objects, one per worker.
+ *
+ * Each worker keeps its own cache.  A cache shared between the workers would
+ * need locks or a lock-free table in shared memory on the hottest path; with
+ * one worker per CPU the duplication costs at most (workers - 1) copies of
+ * the hottest objects, which the memory limit already accounts for (the
+ * limit is divided among the workers).  Entries are revalidated with S3
+ * (If-None-Match) once their TTL has passed, so an object replaced in the
+ * bucket is served fresh after at most one TTL.
+ */
+#ifndef S3WWWD_CACHE_H
+#define S3WWWD_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Response headers kept with an object (the ones S3 sends that we pass on). */
+enum cache_hdr {
+	CH_CTYPE, CH_ETAG, CH_LASTMOD, CH_CC, CH_CENC, CH_CDISP, CH_CLANG, CH_EXPIRES, CH_N
+};
+
+struct cache_entry {
+	struct cache_entry *hnext;          /* hash chain */
+	struct cache_entry *lprev, *lnext;  /* LRU list, most recent first */
+	uint64_t hash;
+	uint64_t fresh_until_ms;
+	int refs;                           /* responses being sent from it */
+	int dead;                           /* evicted while referenced */
+	size_t keylen;
+	size_t size;                        /* body bytes */
+	size_t cost;                        /* bytes charged to the cache */
+	char *hdr[CH_N];                    /* NUL-terminated, "" if absent */
+	char *key;
+	char *body;
+	/* The key, the header values and the body follow in one allocation. */
+};
+
+struct cache {
+	struct cache_entry **table;
+	size_t nbuckets;
+	struct cache_entry *lru_head, *lru_tail;
+	size_t used;        /* bytes charged */
+	size_t limit;       /* bytes this worker may use */
+	size_t max_object;  /* largest body kept */
+	uint64_t ttl_ms;
+	uint64_t hits, misses, revalidated, evictions;
+};
+
+int cache_init(struct cache *c, size_t limit, size_t max_object, uint64_t ttl_ms);
+void cache_free(struct cache *c);
+
+/* Find key; NULL if absent.  A hit moves the entry to the front. */
+struct cache_entry *cache_get(struct cache *c, const char *key, size_t keylen);
+
+/*
+ * Insert an object (replacing any entry for the same key), evicting the
+ * least recently used entries to stay within the limit.  hdr[i] may be NULL.
+ * Returns the entry, or NULL if the object is too large or memory is short.
+ */
+struct cache_entry *cache_put(struct cache *c, const char *key, size_t keylen,
+    const char *const *hdr, const char *body, size_t size, uint64_t now_ms);
+
+/* The entry was confirmed unchanged by S3: fresh for another TTL. */
+void cache_refresh(struct cache *c, struct cache_entry *e, uint64_t now_ms);
+
+/* Drop an entry (S3 says it is gone). */
+void cache_remove(struct cache *c, struct cache_entry *e);
+
+/* A response is sent from e: keep it alive until cache_release. */
+void cache_hold(struct cache_entry *e);
+void cache_release(struct cache *c, struct cache_entry *e);
+
+#endif
