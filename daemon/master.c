@@ -180,12 +180,13 @@ spawn(struct master *m)
 		return -1;
 	}
 	if (pid == 0) {
-		sigset_t none;
-
+		/*
+		 * Signals stay blocked: the worker takes them from its own
+		 * signalfd, and a SIGTERM that arrived before it is set up
+		 * must wait for it rather than kill it mid-start.
+		 */
 		close(m->sigfd);
 		close(m->readyfd[0]);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
 		worker_main(m->cfg, m->lfd, m->ifd, m->tls, m->readyfd[1], m->metrics, slot);
 	}
 	memset(p, 0, sizeof(*p));
@@ -248,9 +249,12 @@ reap_children(struct master *m)
 		lived = now_ms() - p->started_ms;
 		metrics_slot_release(m->metrics, p->slot);
 		if (p->stopping || m->stopping || p->gen != m->gen) {
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			if (WIFSIGNALED(status))
+				log_warn("worker %d killed by signal %d while stopping",
+				    (int)pid, WTERMSIG(status));
+			else if (WEXITSTATUS(status) != 0)
 				log_warn("worker %d exited with status %d while stopping",
-				    (int)pid, status);
+				    (int)pid, WEXITSTATUS(status));
 			memset(p, 0, sizeof(*p));
 			continue;
 		}

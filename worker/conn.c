@@ -680,8 +680,9 @@ cache_status(const struct http_request *r, const struct cache_entry *e, int64_t 
 	    lm <= t) {
 		return 304;
 	}
-	if (r->range.len == 0 || http_parse_range(r->range.p, r->range.len, &range) !=
-	    HTTP_RANGE_OK)
+	/* An empty object has no bytes to range over: it is sent whole. */
+	if (r->range.len == 0 || e->size == 0 ||
+	    http_parse_range(r->range.p, r->range.len, &range) != HTTP_RANGE_OK)
 		return 200;
 	if (r->if_range.len > 0) {
 		/* If-Range: the range applies only to the representation named. */

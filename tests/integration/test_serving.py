@@ -662,13 +662,24 @@ def _upstream_conns(pid, port):
     return n
 
 
+def _one_worker(d):
+    """The single worker's pid (the port answers before the fork is done)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        kids = d.children()
+        if len(kids) == 1:
+            return kids[0]
+        time.sleep(0.05)
+    raise AssertionError("expected one worker, found %r" % (d.children(),))
+
+
 def test_upstream_connections_reused(daemon_factory, minio, site):
     port = harness.free_port()
     d = daemon_factory.start(daemon_config(minio, site, port).replace(
         "workers = 2;", "workers = 1;"))
     for _ in range(30):
         assert http(d.port, "GET", "/a.txt").status == 200
-    (worker,) = d.children()
+    worker = _one_worker(d)
     assert _upstream_conns(worker, minio.port) == 1
 
 
@@ -677,7 +688,7 @@ def test_client_gone_cancels_upstream(daemon_factory, minio, s3, bucket):
     port = harness.free_port()
     d = daemon_factory.start(daemon_config(minio, bucket, port).replace(
         "workers = 2;", "workers = 1;"))
-    (worker,) = d.children()
+    worker = _one_worker(d)
     s = socket.create_connection(("127.0.0.1", d.port))
     s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
     got = 0
