@@ -1,0 +1,323 @@
+#!/bin/bash
+# Chart checks for helm/s3wwwd, offline once the tools are cached:
+#
+#  - helm lint --strict, for the default values and every set in
+#    tests/helm/values/;
+#  - helm template of each set, validated by kubeconform -strict against JSON
+#    schemas generated from Kubernetes' and the Prometheus Operator's own
+#    OpenAPI documents (scripts/tools.sh k8sschemas), and by Kubernetes' own
+#    Pod Security admission checks at the "restricted" level (psa-check);
+#  - the credentials never appear outside the Secret, and the configuration
+#    checksum rolls the pods exactly when the configuration changes;
+#  - values.schema.json rejects wrong types, unknown keys and bad values;
+#  - the helm-unittest suites (helm/s3wwwd/tests);
+#  - the chart README documents every value, the schema and values.yaml
+#    agree, the packaged chart leaves the test suites out, and appVersion is
+#    the version in configure.ac.
+#
+# Usage: tests/helm/run.sh
+# Environment: S3WWWD_KEEP_TMP=1 keeps the temporary directory.
+# Prints PASS/FAIL per check and ends with "N passed, N failed" (the
+# helm-unittest tests are counted one by one).
+set -euo pipefail
+
+SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$SRCDIR"
+
+say() { printf 'helm: %s\n' "$*"; }
+
+CHART=helm/s3wwwd
+VALUE_SETS=(tests/helm/values/*.yaml)
+# The Kubernetes version the schemas are generated for (scripts/tools.d/helm.sh).
+KUBE_VERSION=1.34.4
+
+say "dependencies"
+bash scripts/deps.sh python3-yaml >/dev/null
+HELM=$(bash scripts/tools.sh helm)
+KUBECONFORM=$(bash scripts/tools.sh kubeconform)
+HELM_PLUGINS=$(bash scripts/tools.sh helmunittest)
+SCHEMAS=$(bash scripts/tools.sh k8sschemas)
+PSA_CHECK=$(bash scripts/tools.sh psacheck)
+PY=/usr/bin/python3
+
+TMP=$(mktemp -d /tmp/s3wwwd-helm.XXXXXX)
+cleanup() {
+	local rc=$?
+	if [ "${S3WWWD_KEEP_TMP:-0}" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# Keep Helm away from the user's configuration, repositories and plugins:
+# only the helm-unittest plugin built by tools.sh.
+export HELM_PLUGINS HELM_CONFIG_HOME="$TMP/helm/config" HELM_CACHE_HOME="$TMP/helm/cache" \
+	HELM_DATA_HOME="$TMP/helm/data" KUBECONFIG=/dev/null
+
+PASSED=0
+FAILED=0
+pass() { PASSED=$((PASSED + 1)); printf 'PASS: %s\n' "$1"; }
+fail() {
+	FAILED=$((FAILED + 1))
+	printf 'FAIL: %s\n' "$1"
+	[ $# -lt 2 ] || printf '%s\n' "${@:2}" | sed 's/^/  /' | head -n 40
+}
+# check NAME CMD...: one check, passing when CMD succeeds.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$out"; fi
+}
+
+# template NAME [helm args...]: render the chart into $TMP/NAME.yaml.
+template() {
+	local name=$1
+	shift
+	"$HELM" template web "$CHART" --namespace site --kube-version "$KUBE_VERSION" \
+		"$@" >"$TMP/$name.yaml"
+}
+
+# ---- metadata --------------------------------------------------------------------
+
+version=$(sed -n 's/^AC_INIT(\[s3wwwd\], \[\([^]]*\)\].*/\1/p' configure.ac)
+app_version=$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$CHART/Chart.yaml")
+if [ -n "$version" ] && [ "$version" = "$app_version" ]; then
+	pass "Chart appVersion $app_version is the version in configure.ac"
+else
+	fail "Chart appVersion is the version in configure.ac" "appVersion '$app_version', configure.ac '$version'"
+fi
+
+# ---- lint, render, validate --------------------------------------------------------
+
+sets=(default)
+for f in "${VALUE_SETS[@]}"; do sets+=("$(basename "$f" .yaml)"); done
+
+for set in "${sets[@]}"; do
+	args=()
+	[ "$set" = default ] || args=(-f "tests/helm/values/$set.yaml")
+	check "helm lint --strict ($set values)" \
+		"$HELM" lint --strict --kube-version "$KUBE_VERSION" "$CHART" "${args[@]}"
+	if ! out=$(template "$set" "${args[@]}" 2>&1); then
+		fail "helm template ($set values)" "$out"
+		continue
+	fi
+	pass "helm template ($set values): $(grep -c '^kind:' "$TMP/$set.yaml") objects"
+	# No -ignore-missing-schemas: a kind without a schema is an error.
+	check "kubeconform -strict, Kubernetes $KUBE_VERSION ($set values)" \
+		"$KUBECONFORM" -strict -summary -output text -kubernetes-version "$KUBE_VERSION" \
+		-schema-location "$SCHEMAS/{{ .ResourceKind }}{{ .KindSuffix }}.json" "$TMP/$set.yaml"
+	check "Pod Security Standard \"restricted\" ($set values)" \
+		"$PSA_CHECK" -level restricted "$TMP/$set.yaml"
+done
+
+# Every kind the chart can render was seen by kubeconform in some set.
+kinds=$(cat "$TMP"/*.yaml | sed -n 's/^kind: *//p' | sort -u | tr '\n' ' ')
+want="ConfigMap Deployment HorizontalPodAutoscaler Ingress NetworkPolicy Pod PodDisruptionBudget Secret Service ServiceAccount ServiceMonitor "
+if [ "$kinds" = "$want" ]; then
+	pass "the value sets render every kind: $kinds"
+else
+	fail "the value sets render every kind" "rendered: $kinds" "expected: $want"
+fi
+
+# A schema that is not strict would let anything through: make sure the
+# generated schemas reject what they must.
+cat >"$TMP/bad.yaml" <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bad}
+spec:
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      containers:
+        - name: c
+          image: x:1
+          securityContext: {readOnlyRootFS: true}
+EOF
+if out=$("$KUBECONFORM" -strict -output text -kubernetes-version "$KUBE_VERSION" \
+	-schema-location "$SCHEMAS/{{ .ResourceKind }}{{ .KindSuffix }}.json" "$TMP/bad.yaml" 2>&1); then
+	fail "kubeconform rejects a misspelt field" "$out"
+elif [[ $out == *readOnlyRootFS* ]]; then
+	pass "kubeconform rejects a misspelt field (the schemas are strict)"
+else
+	fail "kubeconform rejects a misspelt field" "$out"
+fi
+
+# psa-check must fail a pod that breaks the standard, or its passes mean nothing.
+sed -e 's/readOnlyRootFS: true/privileged: true/' "$TMP/bad.yaml" >"$TMP/privileged.yaml"
+if out=$("$PSA_CHECK" -level restricted "$TMP/privileged.yaml" 2>&1); then
+	fail "psa-check rejects a privileged pod" "$out"
+elif [[ $out == *privileged* ]]; then
+	pass "psa-check rejects a privileged pod"
+else
+	fail "psa-check rejects a privileged pod" "$out"
+fi
+
+# ---- credentials and checksums -------------------------------------------------------
+
+ACCESS=AKIAEXAMPLEACCESSKEY7
+SECRET=example-secret-value-0123456789
+if template secret --set credentials.create=true \
+	--set credentials.accessKey=$ACCESS --set credentials.secretKey=$SECRET 2>"$TMP/err"; then
+	check "credentials appear only in the Secret, base64-encoded" \
+		"$PY" - "$TMP/secret.yaml" "$ACCESS" "$SECRET" <<'EOF'
+import base64, sys, yaml
+path, keys = sys.argv[1], sys.argv[2:]
+docs = [d for d in yaml.safe_load_all(open(path)) if d]
+encoded = [base64.b64encode(k.encode()).decode() for k in keys]
+secrets = [d for d in docs if d["kind"] == "Secret"]
+assert len(secrets) == 1, "expected one Secret, got %d" % len(secrets)
+assert sorted(secrets[0]["data"].values()) == sorted(encoded), "Secret data is not the keys"
+for d in docs:
+    text = yaml.safe_dump(d)
+    for k in keys:
+        assert k not in text, "%s %s holds a key in plain text" % (d["kind"], d["metadata"]["name"])
+    if d["kind"] != "Secret":
+        for e in encoded:
+            assert e not in text, "%s %s holds an encoded key" % (d["kind"], d["metadata"]["name"])
+    for c in d.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+        assert "env" not in c and "envFrom" not in c, "container %s has environment variables" % c["name"]
+EOF
+else
+	fail "credentials appear only in the Secret" "$(cat "$TMP/err")"
+fi
+
+# checksum/config: stable for the same values, different for another bucket.
+checksum() {
+	"$HELM" template web "$CHART" --kube-version "$KUBE_VERSION" \
+		--show-only templates/deployment.yaml "$@" |
+		sed -n 's/^ *checksum\/config: *//p'
+}
+a=$(checksum) b=$(checksum) c=$(checksum --set s3.bucket=other-site)
+d=$(checksum --set podAnnotations.x=y)
+if [ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" != "$c" ] && [ "$a" = "$d" ]; then
+	pass "checksum/config changes with the configuration and only with it"
+else
+	fail "checksum/config changes with the configuration and only with it" \
+		"same values: $a / $b; other bucket: $c; pod annotation only: $d"
+fi
+
+# ---- the values schema ------------------------------------------------------------------
+
+# must_reject NAME WHERE [helm args...]: rendering fails on the values
+# schema, at the JSON pointer WHERE (or with that message).
+must_reject() {
+	local name=$1 where=$2 out
+	shift 2
+	if out=$("$HELM" template web "$CHART" --kube-version "$KUBE_VERSION" "$@" 2>&1); then
+		fail "schema rejects $name" "rendered without error"
+	elif [[ $out == *"don't meet the specifications of the schema"* && $out == *"$where"* ]]; then
+		pass "schema rejects $name"
+	else
+		fail "schema rejects $name" "not a schema error at $where:" "$out"
+	fi
+}
+must_reject "a string replica count" "at '/replicaCount'" --set-string replicaCount=two
+must_reject "an unknown top-level key" "additional properties 'replicas' not allowed" --set replicas=3
+must_reject "a misspelt nested key" "additional properties 'endpoit' not allowed" \
+	--set s3.endpoit=http://x:9000
+must_reject "a string where a boolean belongs" "at '/networkPolicy/enabled'" \
+	--set-string networkPolicy.enabled=yes
+must_reject "the image tag latest" "at '/image/tag'" --set image.tag=latest
+must_reject "an endpoint without a scheme" "at '/s3/endpoint'" --set s3.endpoint=minio:9000
+must_reject "a duration without a unit" "at '/server/limits/drainTimeout'" \
+	--set-string server.limits.drainTimeout=30
+must_reject "an unknown access log format" "at '/server/accessLog'" --set server.accessLog=xml
+must_reject "a port out of range" "at '/server/port'" --set server.port=70000
+must_reject "a control character in a string" "at '/s3/bucketPath'" \
+	--set-string "s3.bucketPath=$(printf 'a\tb')"
+must_reject "an invalid bucket name" "at '/s3/bucket'" --set s3.bucket=Not_A_Bucket
+must_reject "an unknown key in a list item" "additional properties 'pathtype' not allowed" \
+	--set ingress.enabled=true --set 'ingress.hosts[0].host=a.example.org' \
+	--set 'ingress.hosts[0].paths[0].path=/' --set 'ingress.hosts[0].paths[0].pathtype=Prefix'
+
+# ---- helm-unittest ------------------------------------------------------------------------
+
+junit="$TMP/unittest.xml"
+"$HELM" unittest --strict --color=false -o "$junit" -t JUnit "$CHART" >"$TMP/unittest.out" 2>&1 || true
+cat "$TMP/unittest.out"
+if [ -s "$junit" ] && counts=$("$PY" - "$junit" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+cases = root.iter("testcase")
+total = failed = 0
+for c in cases:
+    total += 1
+    if c.find("failure") is not None or c.find("error") is not None:
+        failed += 1
+print(total - failed, failed)
+EOF
+); then
+	read -r ut_pass ut_fail <<<"$counts"
+	PASSED=$((PASSED + ut_pass))
+	FAILED=$((FAILED + ut_fail))
+	say "helm-unittest: $ut_pass passed, $ut_fail failed"
+	if [ "$ut_pass" -eq 0 ]; then fail "helm-unittest ran no test"; fi
+else
+	fail "helm-unittest produced a report" "$(tail -n 20 "$TMP/unittest.out")"
+fi
+
+# ---- documentation and packaging -------------------------------------------------------------
+
+check "README.md documents every value, values.yaml and the schema agree" \
+	"$PY" - "$CHART" <<'EOF'
+import json, sys, yaml
+chart = sys.argv[1]
+values = yaml.safe_load(open(chart + "/values.yaml"))
+schema = json.load(open(chart + "/values.schema.json"))
+readme = open(chart + "/README.md").read()
+
+def leaves(v, prefix=""):
+    """Dotted paths of the values; maps whose schema is open are leaves."""
+    for k, sub in v.items():
+        path = prefix + k
+        yield path
+        if isinstance(sub, dict) and sub and closed(path):
+            yield from leaves(sub, path + ".")
+
+def node(path):
+    s = schema
+    for part in path.split("."):
+        s = s.get("properties", {}).get(part)
+        if s is None:
+            return None
+        if "$ref" in s:
+            s = schema["definitions"][s["$ref"].split("/")[-1]]
+    return s
+
+def closed(path):
+    s = node(path)
+    return s is not None and s.get("additionalProperties") is False
+
+problems = []
+for path in leaves(values):
+    if node(path) is None:
+        problems.append("%s is in values.yaml but not in values.schema.json" % path)
+    if "`%s`" % path not in readme:
+        problems.append("%s is not documented in README.md" % path)
+for key in schema["properties"]:
+    if key != "global" and key not in values:
+        problems.append("%s is in values.schema.json but has no default in values.yaml" % key)
+if problems:
+    sys.exit("\n".join(problems))
+EOF
+
+if "$HELM" package "$CHART" -d "$TMP/pkg" >"$TMP/package.out" 2>&1; then
+	tgz=$(ls "$TMP"/pkg/*.tgz)
+	# A variable, not a pipe into grep -q: with pipefail, tar's SIGPIPE after
+	# an early match would count as a failure.
+	listing=$(tar tzf "$tgz")
+	if grep -q '^s3wwwd/tests/' <<<"$listing"; then
+		fail "helm package leaves the unit tests out" "$(grep '^s3wwwd/tests/' <<<"$listing")"
+	elif grep -qx 's3wwwd/templates/tests/test-http.yaml' <<<"$listing"; then
+		pass "helm package builds $(basename "$tgz") with the helm test, without the unit tests"
+	else
+		fail "helm package includes the helm test pod" "$listing"
+	fi
+else
+	fail "helm package" "$(cat "$TMP/package.out")"
+fi
+
+printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+[ "$FAILED" -eq 0 ]
