@@ -57,13 +57,13 @@ install_pkgs() {
 	log=$(mktemp /tmp/s3wwwd-deps.XXXXXX.log)
 	export DEBIAN_FRONTEND=noninteractive
 	if [ "$APT_UPDATED" -eq 0 ]; then
-		if ! $SUDO apt-get update -q >"$log" 2>&1; then
+		if ! $SUDO apt-get -o DPkg::Lock::Timeout=600 update -q >"$log" 2>&1; then
 			cat "$log" >&2
 			die "apt-get update failed (log: $log)"
 		fi
 		APT_UPDATED=1
 	fi
-	if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
 		--no-install-recommends "${want[@]}" >>"$log" 2>&1; then
 		tail -n 40 "$log" >&2
 		die "apt-get install failed (full log: $log)"
@@ -83,7 +83,7 @@ if command -v clang >/dev/null 2>&1; then
 	clang_major=$(clang -dumpversion | cut -d. -f1)
 	rt="libclang-rt-${clang_major}-dev"
 	if [ -n "$(missing_pkgs "$rt")" ]; then
-		[ "$APT_UPDATED" -eq 0 ] && { $SUDO apt-get update -q >/dev/null 2>&1 || true; APT_UPDATED=1; }
+		[ "$APT_UPDATED" -eq 0 ] && { $SUDO apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null 2>&1 || true; APT_UPDATED=1; }
 		if apt-cache show "$rt" >/dev/null 2>&1; then
 			install_pkgs "$rt"
 		else

@@ -43,11 +43,19 @@ run_area() {
 	shift
 	out=$(mktemp /tmp/s3wwwd-area.XXXXXX)
 	"$@" 2>&1 | tee "$out" || rc=$?
-	sed -n 's/^\(.*: \)\{0,1\}\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\2 \3/p' "$out" | tail -n 1 |
-		while read -r p f; do echo "$p $f $name"; done >>"$TALLY"
+	if grep -qE '^(.*: )?[0-9]+ passed, [0-9]+ failed' "$out"; then
+		sed -n 's/^\(.*: \)\{0,1\}\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\2 \3/p' "$out" |
+			tail -n 1 | while read -r p f; do echo "$p $f $name"; done >>"$TALLY"
+	fi
+	if [ "$rc" -ne 0 ]; then
+		# A runner that died before counting still counts as a failure.
+		grep -qE '^(.*: )?[0-9]+ passed, [1-9][0-9]* failed' "$out" || echo "0 1 $name" >>"$TALLY"
+		FAILED_AREAS+=("$name")
+	fi
 	rm -f "$out"
-	return "$rc"
+	return 0
 }
+FAILED_AREAS=()
 
 tally() {
 	printf '\n==> results\n'
@@ -77,7 +85,22 @@ build_and_check() {
 			[ -f "$f" ] && { echo "---- $f"; tail -n 200 "$f"; }
 		done
 		count_build "$dir"
-		tally "$TALLY"
+		if [ "${S3WWWD_TEST_QUICK:-0}" != 1 ]; then
+	step "Helm chart: lint, template, kubeconform, Pod Security, helm-unittest"
+	run_area helm bash tests/helm/run.sh
+
+	step "container image under podman"
+	run_area container bash tests/container/run.sh
+
+	step "packages: .deb and .rpm, and the .deb under a booted systemd"
+	run_area packaging bash tests/packaging/run.sh
+fi
+
+tally "$TALLY"
+if [ "${#FAILED_AREAS[@]}" -gt 0 ]; then
+	echo "failed: ${FAILED_AREAS[*]}" >&2
+	exit 1
+fi
 		return 1
 	fi
 	count_build "$dir"

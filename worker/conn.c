@@ -830,7 +830,7 @@ handle_request(struct conn *c)
 	c->body_sent = 0;
 
 	/* The ops paths answer on the ops listener when there is one. */
-	ops = c->internal || cfg->internal_listen[0] == '\0';
+	ops = c->internal || !w->ops_listener;
 	if (ops && path_is(&r->path, cfg->healthz_path)) {
 		respond(c, 200, "text/plain; charset=utf-8", "Cache-Control: no-store\r\n",
 		    "ok\n", 3);

@@ -342,6 +342,7 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 	w->cfg = cfg;
 	w->lfd = lfd;
 	w->ifd = ifd;
+	w->ops_listener = ifd != -1;
 	w->tls = tls;
 	w->ready_fd = ready_fd;
 	w->access_fd = -1;

@@ -35,6 +35,7 @@ struct worker {
 	int epfd;
 	int lfd;          /* main listener, shared with the other workers */
 	int ifd;          /* internal listener for ops paths, or -1 */
+	int ops_listener; /* there is one: the ops paths answer only there */
 	int sigfd;
 	int tickfd;       /* periodic timer for connection deadlines */
 	int curl_tfd;     /* one-shot timer libcurl asks for */
