@@ -179,6 +179,17 @@ cache_put(struct cache *c, const char *key, size_t keylen, const char *const *hd
 	return e;
 }
 
+struct cache_entry *
+cache_put_negative(struct cache *c, const char *key, size_t keylen, uint64_t now_ms)
+{
+	static const char *const none[CH_N];
+	struct cache_entry *e = cache_put(c, key, keylen, none, NULL, 0, now_ms);
+
+	if (e != NULL)
+		e->negative = 1;
+	return e;
+}
+
 void
 cache_refresh(struct cache *c, struct cache_entry *e, uint64_t now_ms)
 {

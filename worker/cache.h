@@ -27,6 +27,7 @@ struct cache_entry {
 	uint64_t fresh_until_ms;
 	int refs;                           /* responses being sent from it */
 	int dead;                           /* evicted while referenced */
+	int negative;                       /* "no such object": no body */
 	size_t keylen;
 	size_t size;                        /* body bytes */
 	size_t cost;                        /* bytes charged to the cache */
@@ -60,6 +61,13 @@ struct cache_entry *cache_get(struct cache *c, const char *key, size_t keylen);
  */
 struct cache_entry *cache_put(struct cache *c, const char *key, size_t keylen,
     const char *const *hdr, const char *body, size_t size, uint64_t now_ms);
+
+/*
+ * Remember that key does not exist (and is no directory), so that repeated
+ * requests for a missing page cost no S3 request until the TTL passes.
+ */
+struct cache_entry *cache_put_negative(struct cache *c, const char *key, size_t keylen,
+    uint64_t now_ms);
 
 /* The entry was confirmed unchanged by S3: fresh for another TTL. */
 void cache_refresh(struct cache *c, struct cache_entry *e, uint64_t now_ms);

@@ -85,6 +85,7 @@ xfer_get(struct worker *w)
 	x->ce = x->reval = NULL;
 	x->fill = 0;
 	x->fill_buf = NULL;
+	x->known_missing = 0;
 	x->up_active = 0;
 	x->up_streaming = 0;
 	x->out_off = x->out_len = 0;
@@ -118,6 +119,7 @@ xfer_cache_done(struct worker *w, struct xfer *x)
 	x->ce = x->reval = NULL;
 	x->fill_buf = NULL;
 	x->fill = 0;
+	x->known_missing = 0;
 }
 
 struct conn *
@@ -767,7 +769,13 @@ try_cache(struct conn *c)
 	if (e != NULL && w->now_ms < e->fresh_until_ms) {
 		w->cache.hits++;
 		metrics_cache(1);
-		serve_entry(c, e);
+		if (e->negative) {
+			/* Known missing: straight to the fallbacks. */
+			x->known_missing = 1;
+			not_found(c, PH_DIRCHECK);
+		}
+		else
+			serve_entry(c, e);
 		return 1;
 	}
 	w->cache.misses++;
@@ -1304,9 +1312,14 @@ not_found(struct conn *c, enum up_phase after)
 	const struct config *cfg = c->w->cfg;
 	const char *m = c->method == HTTP_M_HEAD ? "HEAD" : "GET";
 	char key[S3_KEY_MAX + 1];
+	int dircheck = after == PH_OBJECT && !x->is_dir && x->keylen > 0 &&
+	    x->keylen + 1 + strlen(cfg->index_document) < sizeof(key);
 
-	if (after == PH_OBJECT && !x->is_dir && x->keylen > 0 &&
-	    x->keylen + 1 + strlen(cfg->index_document) < sizeof(key)) {
+	/* Neither an object nor a directory: worth remembering for a TTL. */
+	if (c->w->caching && !dircheck && (after == PH_OBJECT || after == PH_DIRCHECK) &&
+	    !(x->is_dir && cfg->directory_listing) && !x->known_missing)
+		cache_put_negative(&c->w->cache, x->key, x->keylen, c->w->now_ms);
+	if (dircheck) {
 		snprintf(key, sizeof(key), "%.*s/%s", (int)x->keylen, x->key,
 		    cfg->index_document);
 		start_phase(c, PH_DIRCHECK, "HEAD", key);

@@ -77,6 +77,7 @@ struct xfer {
 	size_t ce_off, ce_end;
 	struct cache_entry *reval;
 	int fill;
+	int known_missing; /* answered by a negative cache entry */
 	char *fill_buf;
 	size_t fill_len, fill_cap;
 

@@ -34,5 +34,7 @@ void upstream_resume(struct conn *c);
 /* Event dispatch from the loop. */
 void upstream_socket_event(struct worker *w, int fd, uint32_t events);
 void upstream_timer_event(struct worker *w);
+/* Run libcurl's zero-length timeouts requested during this loop turn. */
+void upstream_run_due(struct worker *w);
 
 #endif

@@ -358,6 +358,14 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 		w->signing = 1;
 	}
 	w->token = cfg->session_token[0] != '\0' ? cfg->session_token : NULL;
+	/*
+	 * libcurl would read the proxy variables on every transfer; they do
+	 * not change in a running process, so they are read once here.
+	 */
+	w->proxy = getenv(strncmp(cfg->endpoint, "https", 5) == 0 ? "https_proxy" : "http_proxy");
+	if (w->proxy == NULL)
+		w->proxy = getenv("all_proxy");
+	w->noproxy = getenv("no_proxy");
 	{
 		char err[256];
 
@@ -406,7 +414,10 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 		update_clock(w);
 		for (i = 0; i < n; i++)
 			dispatch(w, &evs[i]);
-		conn_reap(w);
+		do {
+			upstream_run_due(w);
+			conn_reap(w);
+		} while (w->curl_timeout_now);
 		if (w->draining && (w->nconns == 0 || w->now_ms >= w->drain_deadline)) {
 			if (w->nconns > 0)
 				log_warn("drain deadline passed with %d connections open",

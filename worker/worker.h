@@ -39,6 +39,10 @@ struct worker {
 	int sigfd;
 	int tickfd;       /* periodic timer for connection deadlines */
 	int curl_tfd;     /* one-shot timer libcurl asks for */
+	int curl_timer_armed;
+	int curl_timeout_now; /* libcurl asked for a timeout of 0 */
+	const char *proxy;    /* from the environment, read once */
+	const char *noproxy;
 	int ready_fd;     /* pipe to the master: "this worker accepts" */
 	int access_fd;    /* access log, -1 when off */
 	SSL_CTX *tls;

@@ -117,3 +117,30 @@ def test_cache_off_by_default(daemon_factory, minio, s3, bucket):
     assert http(d.port, "GET", "/a.txt").body == b"one"
     put_object(s3, bucket, "a.txt", b"two")
     assert http(d.port, "GET", "/a.txt").body == b"two"
+
+
+def test_missing_pages_remembered_for_a_ttl(daemon_factory, minio, s3, bucket):
+    put_object(s3, bucket, "404.html", b"custom 404\n", content_type="text/html")
+    port = harness.free_port()
+    d = daemon_factory.start(daemon_config(minio, bucket, port,
+                                           'cache: { enabled = true; ttl = "1s"; };\n'
+                                           'site: { error_document = "404.html"; };')
+                             .replace("workers = 2;", "workers = 1;"))
+
+    def upstream_total():
+        text = http(d.port, "GET", "/metrics").body.decode()
+        return sum(int(v) for v in re.findall(r"s3wwwd_upstream_requests_total\{[^}]*\} (\d+)",
+                                             text))
+
+    r = http(d.port, "GET", "/missing")
+    assert (r.status, r.body) == (404, b"custom 404\n")
+    before = upstream_total()
+    for _ in range(5):
+        r = http(d.port, "GET", "/missing")
+        assert (r.status, r.body) == (404, b"custom 404\n")
+    # Only the error document is fetched: the object and the directory
+    # check are not asked again within the TTL.
+    assert upstream_total() - before == 5
+    put_object(s3, bucket, "missing", b"now here")
+    time.sleep(1.2)
+    assert http(d.port, "GET", "/missing").body == b"now here"
