@@ -85,22 +85,7 @@ build_and_check() {
 			[ -f "$f" ] && { echo "---- $f"; tail -n 200 "$f"; }
 		done
 		count_build "$dir"
-		if [ "${S3WWWD_TEST_QUICK:-0}" != 1 ]; then
-	step "Helm chart: lint, template, kubeconform, Pod Security, helm-unittest"
-	run_area helm bash tests/helm/run.sh
-
-	step "container image under podman"
-	run_area container bash tests/container/run.sh
-
-	step "packages: .deb and .rpm, and the .deb under a booted systemd"
-	run_area packaging bash tests/packaging/run.sh
-fi
-
-tally "$TALLY"
-if [ "${#FAILED_AREAS[@]}" -gt 0 ]; then
-	echo "failed: ${FAILED_AREAS[*]}" >&2
-	exit 1
-fi
+		tally "$TALLY"
 		return 1
 	fi
 	count_build "$dir"
@@ -117,6 +102,20 @@ if [ "${S3WWWD_TEST_QUICK:-0}" != 1 ]; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		build_and_check build/sanitizers --enable-sanitizers
+
+	step "Helm chart: lint, template, kubeconform, Pod Security, helm-unittest"
+	run_area helm bash tests/helm/run.sh
+
+	step "container image under podman"
+	run_area container bash tests/container/run.sh
+
+	step "packages: .deb and .rpm, and the .deb under a booted systemd"
+	run_area packaging bash tests/packaging/run.sh
 fi
 
 tally "$TALLY"
+if [ "${#FAILED_AREAS[@]}" -gt 0 ]; then
+	echo "failed: ${FAILED_AREAS[*]}" >&2
+	exit 1
+fi
+
