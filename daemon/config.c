@@ -111,7 +111,7 @@ static const struct copt copts[] = {
 	{ "site.cors_origins", "allowed-cors-origins cors-origins",
 	    "S3WWWD_CORS_ORIGINS S3WWW_ALLOWED_CORS_ORIGINS", T_ORIGINS, NOFIELD, 0, 0,
 	    "origins allowed by CORS, comma-separated (\"*\" for any)" },
-	{ "cache.enabled", "cache", "S3WWWD_CACHE", T_BOOL, O(cache_enabled), 0, 1,
+	{ "cache.enabled", "cache", "S3WWWD_CACHE_ENABLED", T_BOOL, O(cache_enabled), 0, 1,
 	    "keep hot small objects in memory" },
 	{ "cache.memory", "cache-memory", "S3WWWD_CACHE_MEMORY", T_INT, O(cache_memory_mb), 1,
 	    1048576, "cache memory in MiB for all workers together" },

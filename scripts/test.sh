@@ -106,6 +106,9 @@ if [ "${S3WWWD_TEST_QUICK:-0}" != 1 ]; then
 	step "Helm chart: lint, template, kubeconform, Pod Security, helm-unittest"
 	run_area helm bash tests/helm/run.sh
 
+	step "Terraform: fmt, validate, terraform test, MinIO chart render, provisioning against MinIO"
+	run_area terraform env S3WWWD_BUILDDIR="$SRCDIR/build/plain" bash tests/terraform/run.sh
+
 	step "container image under podman"
 	run_area container bash tests/container/run.sh
 

@@ -1,0 +1,64 @@
+# The project's s3wwwd chart, installed once the site is in the bucket.
+
+locals {
+  s3wwwd_chart_path = var.s3wwwd_chart_path == null ? "${path.module}/../helm/s3wwwd" : var.s3wwwd_chart_path
+
+  s3wwwd_values = {
+    # The Service is then called like the release, so outputs.tf can name it.
+    fullnameOverride = var.s3wwwd_release_name
+    replicaCount     = var.s3wwwd_replicas
+
+    image = {
+      repository = var.s3wwwd_image.repository
+      tag        = var.s3wwwd_image.tag
+      pullPolicy = var.s3wwwd_image.pull_policy
+    }
+    imagePullSecrets = [for s in var.image_pull_secrets : { name = s }]
+
+    s3 = {
+      endpoint = local.minio_endpoint
+      bucket   = var.bucket
+    }
+
+    # The read-only user's Secret, by name; the chart mounts it as files.
+    credentials = {
+      existingSecret = local.reader_secret
+      accessKeyKey   = local.access_key_key
+      secretKeyKey   = local.secret_key_key
+      create         = false
+    }
+
+    # s3wwwd may only reach the MinIO pods (labels set by the MinIO chart).
+    networkPolicy = {
+      s3To = [{
+        podSelector = {
+          matchLabels = { app = "minio", release = var.minio_release_name }
+        }
+      }]
+      s3Ports = [9000]
+    }
+  }
+}
+
+resource "helm_release" "s3wwwd" {
+  name      = var.s3wwwd_release_name
+  namespace = local.namespace
+  chart     = local.s3wwwd_chart_path
+
+  values = concat([yamlencode(local.s3wwwd_values)], var.s3wwwd_extra_values)
+
+  # Waits for the pods to be ready, and /readyz is ready only once the
+  # bucket answers with the reader's credentials.
+  wait            = true
+  timeout         = var.helm_timeout_seconds
+  cleanup_on_fail = true
+  max_history     = 10
+
+  # The site must be in the bucket before s3wwwd serves it.  Only ordering:
+  # nothing here refers to the Job, so a new Job (new content) leaves this
+  # release alone.  The Secret is also named only inside the values.
+  depends_on = [
+    kubernetes_job_v1.seed,
+    kubernetes_secret_v1.reader,
+  ]
+}

@@ -1,0 +1,647 @@
+#!/bin/bash
+# Tests of the Terraform configuration (terraform/), offline:
+#
+#   1. terraform fmt -check
+#   2. terraform init from a filesystem mirror only (no registry)
+#   3. terraform validate
+#   4. terraform test (terraform/tests/*.tftest.hcl: mocked cluster providers,
+#      the real random provider): ordering, no secret in plain values,
+#      content changes, variable validation
+#   5. the ordering edges in `terraform graph`
+#   6. a negative control: with the depends_on edges removed, the ordering
+#      tests and the graph check must fail
+#   7. `helm template` of the real MinIO chart (from the pinned MinIO Go
+#      module, helm/minio) and of the project's s3wwwd chart with the values
+#      Terraform computes, checked by check_render.py and by Kubernetes'
+#      Pod Security checks (psa-check from scripts/tools.sh psacheck)
+#   8. against a real MinIO on loopback: the MinIO chart's rendered
+#      provisioning scripts (run with mc), s3wwwd-seed with the Job's
+#      arguments, what each user may do (check_access.py), and s3wwwd
+#      serving the site with the read-only user's keys
+#
+# Usage: tests/terraform/run.sh        (as root on a fresh machine is fine)
+#        S3WWWD_BUILDDIR=build/plain tests/terraform/run.sh
+#                                      (use that build's s3wwwd and s3wwwd-seed
+#                                      instead of building them in a temp dir)
+#
+# Tools come from scripts/tools.sh (terraform, tfproviders, helm, psacheck,
+# mc, minio, pyenv), cached
+# outside the tree; the first run builds them (see terraform/README.md).
+# Nothing is written into the source tree: the configuration is copied into
+# a temporary directory (removed on exit) and initialised there.
+#
+# Output: one "ok - ..." / "not ok - ..." line per check, then
+# "N passed, N failed".  Exit status 0 only if nothing failed.
+
+# Most functions are run through check(), which shellcheck cannot follow.
+# shellcheck disable=SC2317
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRCDIR=$(cd "${S3WWWD_SRCDIR:-$HERE/../..}" && pwd)
+# Relative to where we were started; the script changes directory later.
+if [ -n "${S3WWWD_BUILDDIR:-}" ] && [ -d "$S3WWWD_BUILDDIR" ]; then
+	S3WWWD_BUILDDIR=$(cd "$S3WWWD_BUILDDIR" && pwd)
+fi
+TOOLS="$SRCDIR/scripts/tools.sh"
+
+PASS=0
+FAIL=0
+WORK=$(mktemp -d /tmp/s3wwwd-terraform.XXXXXX)
+# Processes this script starts (MinIO, s3wwwd in step 8), stopped on any exit.
+MINIO_PID=
+DAEMON_PID=
+stop_pid() {
+	local pid=$1 _
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+FINISHED=0
+cleanup() {
+	local rc=$?
+	stop_pid "$DAEMON_PID"
+	stop_pid "$MINIO_PID"
+	rm -rf "$WORK"
+	# An error outside the checks (a tool that cannot be installed, say)
+	# still ends with the summary line.
+	if [ "$FINISHED" = 0 ]; then
+		printf 'not ok - run.sh stopped early (status %d)\n' "$rc"
+		printf '%d passed, %d failed\n' "$PASS" "$((FAIL + 1))"
+		exit 1
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+say() { printf 'run.sh: %s\n' "$*" >&2; }
+ok() { PASS=$((PASS + 1)); printf 'ok - %s\n' "$*"; }
+not_ok() { FAIL=$((FAIL + 1)); printf 'not ok - %s\n' "$*"; }
+finish() {
+	FINISHED=1
+	printf '%d passed, %d failed\n' "$PASS" "$FAIL"
+	exit $((FAIL > 0))
+}
+
+# check NAME CMD...: one check; its output goes to a log shown on failure.
+LOGN=0
+check() {
+	local name=$1
+	shift
+	LOGN=$((LOGN + 1))
+	local log="$WORK/log.$LOGN"
+	if "$@" >"$log" 2>&1; then
+		ok "$name"
+	else
+		not_ok "$name"
+		sed 's/^/    /' "$log" | tail -n 40
+	fi
+}
+
+# ---- tools -------------------------------------------------------------------------
+
+T0=$SECONDS
+# python3-yaml for check_render.py (the rest deps.sh installs anyway).
+bash "$SRCDIR/scripts/deps.sh" python3-yaml >&2
+TF=$(bash "$TOOLS" terraform)
+TF_CLI_CONFIG_FILE=$(bash "$TOOLS" tfproviders)
+HELM=$(bash "$TOOLS" helm)
+PSA=$(bash "$TOOLS" psacheck)
+export TF_CLI_CONFIG_FILE
+# No prompts, no version check, no plugin cache that could hide a missing
+# mirror entry, no colours in the logs.
+export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+unset TF_PLUGIN_CACHE_DIR TF_DATA_DIR TF_CLI_ARGS
+say "tools ready in $((SECONDS - T0))s: $TF, $HELM"
+
+# The official MinIO chart as shipped in the pinned MinIO module (the same
+# pin scripts/tools.sh builds MinIO from).
+MINIO_MODULE=$(sed -n 's/^MINIO_MODULE=//p' "$TOOLS")
+MINIO_VERSION=$(sed -n 's/^MINIO_VERSION=//p' "$TOOLS")
+GO=$(command -v go || echo /usr/local/go/bin/go)
+MINIO_DIR=$(GOFLAGS=-mod=mod GOTOOLCHAIN=local "$GO" mod download -json "$MINIO_MODULE@$MINIO_VERSION" |
+	python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("Dir") or sys.exit(d.get("Error")))')
+MINIO_CHART="$MINIO_DIR/helm/minio"
+[ -f "$MINIO_CHART/Chart.yaml" ] || { say "no chart at $MINIO_CHART"; exit 1; }
+
+# ---- a private copy of the configuration -----------------------------------------
+
+# terraform/ refers to ../site and ../helm/s3wwwd; the copy keeps that layout.
+TREE="$WORK/tree"
+mkdir -p "$TREE"
+copy_config() {
+	local dst=$1
+	mkdir -p "$dst/terraform"
+	(cd "$SRCDIR/terraform" && tar --exclude=.terraform --exclude=.terraform.lock.hcl \
+		--exclude='*.tfstate*' --exclude=terraform.tfvars -cf - .) | tar -C "$dst/terraform" -xf -
+	ln -s "$SRCDIR/site" "$dst/site"
+	ln -s "$SRCDIR/helm" "$dst/helm"
+}
+copy_config "$TREE"
+cd "$TREE/terraform"
+
+# ---- 1-3: fmt, init, validate ------------------------------------------------------
+
+check "terraform fmt -check (terraform/ and its tests)" \
+	"$TF" fmt -check -recursive -diff -no-color "$SRCDIR/terraform"
+
+# Offline: TF_CLI_CONFIG_FILE allows the filesystem mirror only.
+if check "terraform init from the local provider mirror only" \
+	"$TF" init -backend=false -input=false -no-color; then
+	INIT_OK=1
+else
+	INIT_OK=0
+fi
+
+lock_ok() {
+	local p
+	for p in helm:3.2.0 kubernetes:3.2.1 random:3.9.0; do
+		python3 - "${p%%:*}" "${p#*:}" .terraform.lock.hcl <<-'EOF' || return 1
+			import re, sys
+			name, ver, path = sys.argv[1:]
+			text = open(path).read()
+			m = re.search(r'provider "registry.terraform.io/hashicorp/%s" \{(.*?)\n\}' % name, text, re.S)
+			assert m, "no lock entry for " + name
+			assert 'version     = "%s"' % ver in m.group(1), m.group(1)
+			assert re.search(r'"h1:[A-Za-z0-9+/=]+"', m.group(1)), "no h1: hash for " + name
+			print(name, ver, "locked")
+		EOF
+	done
+}
+
+# The example settings are formatted, and every value in them passes the
+# variables' validation (console evaluates the variables; no state needed).
+tfvars_example_ok() {
+	"$TF" fmt -check -no-color - <"$SRCDIR/terraform/terraform.tfvars.example" &&
+		echo 'local.minio_values.mode' |
+		"$TF" console -no-color -var-file="$SRCDIR/terraform/terraform.tfvars.example"
+}
+
+if [ "$INIT_OK" = 1 ]; then
+	check "lock file records the pinned provider versions with h1: hashes" lock_ok
+	check "terraform validate" "$TF" validate -no-color
+	check "terraform.tfvars.example is formatted and passes validation" tfvars_example_ok
+else
+	not_ok "terraform validate (init failed)"
+fi
+
+# ---- 4: terraform test -------------------------------------------------------------
+
+# Each run block is one check; a file that cannot even start counts as one
+# failure.
+run_tf_test() {
+	local out="$WORK/tftest.out" rc=0
+	"$TF" test -no-color >"$out" 2>&1 || rc=$?
+	local line file run status nruns=0
+	while IFS= read -r line; do
+		if [[ $line =~ ^([^[:space:]].*\.tftest\.hcl)\.\.\.\ (in\ progress|pass|fail|skip|tearing\ down)$ ]]; then
+			file=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^\ +run\ \"([^\"]+)\"\.\.\.\ (pass|fail|skip)$ ]]; then
+			run=${BASH_REMATCH[1]} status=${BASH_REMATCH[2]}
+			nruns=$((nruns + 1))
+			if [ "$status" = pass ]; then
+				ok "terraform test: ${file#tests/} / $run"
+			else
+				not_ok "terraform test: ${file#tests/} / $run ($status)"
+			fi
+		fi
+	done <"$out"
+	if [ "$rc" -ne 0 ] || [ "$nruns" -eq 0 ]; then
+		grep -E -A12 '^(Error|│ Error)' "$out" | head -n 60 | sed 's/^/    /' || true
+		if [ "$rc" -ne 0 ] && ! grep -qE '^ +run "[^"]+"\.\.\. fail$' "$out"; then
+			not_ok "terraform test exited with status $rc"
+		fi
+	fi
+	cp "$out" "$WORK/tftest.last"
+}
+
+if [ "$INIT_OK" = 1 ]; then
+	run_tf_test
+else
+	not_ok "terraform test (init failed)"
+fi
+
+# ---- 5: ordering in the dependency graph -------------------------------------------
+
+# reachable GRAPH.dot FROM TO: is there a path FROM -> ... -> TO ("A" -> "B"
+# in Terraform's DOT means A depends on B).  Transitive edges may be reduced
+# away, so look for a path, not for one edge.
+reachable() {
+	python3 - "$@" <<-'EOF'
+		import re, sys
+		dot, src, dst = sys.argv[1:]
+		edges = {}
+		for a, b in re.findall(r'"([^"]+)"\s*->\s*"([^"]+)"', open(dot).read()):
+		    norm = lambda s: re.sub(r'^\[root\]\s*', '', s).split(' (')[0]
+		    edges.setdefault(norm(a), set()).add(norm(b))
+		seen, todo = set(), [src]
+		while todo:
+		    n = todo.pop()
+		    if n == dst:
+		        sys.exit(0)
+		    if n not in seen:
+		        seen.add(n)
+		        todo.extend(edges.get(n, ()))
+		print("no path from %s to %s; edges from it: %s" % (src, dst, sorted(edges.get(src, ()))))
+		sys.exit(1)
+	EOF
+}
+
+graph_order() {
+	local dot=$1
+	reachable "$dot" kubernetes_job_v1.seed helm_release.minio &&
+		reachable "$dot" helm_release.s3wwwd kubernetes_job_v1.seed &&
+		! reachable "$dot" helm_release.minio kubernetes_job_v1.seed >/dev/null &&
+		! reachable "$dot" helm_release.minio kubernetes_config_map_v1.site >/dev/null
+}
+
+if [ "$INIT_OK" = 1 ] && "$TF" graph -type=plan >"$WORK/graph.dot" 2>"$WORK/graph.err"; then
+	check "graph: the Job depends on MinIO, s3wwwd on the Job, MinIO on neither" graph_order "$WORK/graph.dot"
+else
+	not_ok "terraform graph"
+	sed 's/^/    /' "$WORK/graph.err" 2>/dev/null | tail -n 20 || true
+fi
+
+# ---- 6: negative control ------------------------------------------------------------
+
+# The same configuration with the two depends_on edges cut must fail the
+# ordering tests and the graph check; otherwise those checks prove nothing.
+cut_edges() {
+	python3 - "$1" <<-'EOF'
+		import re, sys
+		d = sys.argv[1]
+		for f, pat in (("seed.tf", r"depends_on = \[helm_release\.minio\]"),
+		               ("s3wwwd.tf", r"\n\s*kubernetes_job_v1\.seed,")):
+		    p = d + "/" + f
+		    s = open(p).read()
+		    t, n = re.subn(pat, "" if f == "s3wwwd.tf" else "depends_on = []", s)
+		    assert n == 1, "pattern not found in " + f
+		    open(p, "w").write(t)
+	EOF
+}
+
+if [ "$INIT_OK" = 1 ]; then
+	NEG="$WORK/negative"
+	copy_config "$NEG"
+	cp -a .terraform .terraform.lock.hcl "$NEG/terraform/"
+	if cut_edges "$NEG/terraform"; then
+		(
+			cd "$NEG/terraform"
+			for t in ordering_job_after_minio ordering_s3wwwd_after_job; do
+				if "$TF" test -no-color -filter="tests/$t.tftest.hcl" >"$WORK/neg.$t" 2>&1; then
+					echo "not ok - negative control: $t.tftest.hcl still passes without its depends_on"
+				elif grep -q 'run "target_[a-z0-9]*"\.\.\. fail' "$WORK/neg.$t"; then
+					echo "ok - negative control: $t.tftest.hcl fails without its depends_on"
+				else
+					echo "not ok - negative control: $t.tftest.hcl failed for another reason"
+					sed 's/^/    /' "$WORK/neg.$t" | tail -n 20
+				fi
+			done
+			"$TF" graph -type=plan >"$WORK/graph-neg.dot" 2>/dev/null
+			if reachable "$WORK/graph-neg.dot" kubernetes_job_v1.seed helm_release.minio >/dev/null ||
+				reachable "$WORK/graph-neg.dot" helm_release.s3wwwd kubernetes_job_v1.seed >/dev/null; then
+				echo "not ok - negative control: the graph still orders Job and releases without depends_on"
+			else
+				echo "ok - negative control: the graph check fails without depends_on"
+			fi
+		) >"$WORK/neg.out"
+		while IFS= read -r line; do
+			case $line in
+			"ok - "*) ok "${line#ok - }" ;;
+			"not ok - "*) not_ok "${line#not ok - }" ;;
+			*) printf '%s\n' "$line" ;;
+			esac
+		done <"$WORK/neg.out"
+	else
+		not_ok "negative control: could not remove the depends_on edges (configuration changed?)"
+	fi
+fi
+
+# ---- 7: the charts, rendered with Terraform's values ---------------------------------
+
+# tf_json EXPR [-var ...]: the value of EXPR as JSON, from `terraform console`
+# (no state, no cluster: the chart values depend on variables only).
+tf_json() {
+	local expr=$1
+	shift
+	# console prints a string as an HCL literal; jsondecode(...) of our JSON
+	# string would be the same value again, so print it through jsonencode
+	# and undo the HCL quoting.
+	# shellcheck disable=SC2016
+	echo "jsonencode($expr)" | "$TF" console -no-color "$@" | python3 -c '
+import json, sys
+s = sys.stdin.read().strip()
+# An HCL quoted string: JSON-compatible escapes plus $${ and %%{.
+v = json.loads(s.replace("$${", "${").replace("%%{", "%{"))
+json.dump(json.loads(v), sys.stdout, indent=1)'
+}
+
+KUBE_VERSION=1.34.4
+
+# render_check CASE CHART NAME EXPR [-var ...]
+render_check() {
+	local case=$1 chart=$2 name=$3 expr=$4
+	shift 4
+	local values="$WORK/$case.values.json" out="$WORK/$case.yaml"
+	if ! tf_json "$expr" "$@" >"$values" 2>"$WORK/$case.err"; then
+		not_ok "$case: terraform console $expr"
+		sed 's/^/    /' "$WORK/$case.err" | tail -n 20
+		return
+	fi
+	# helm reads JSON as YAML; --namespace as Terraform installs it.  A
+	# `go install`ed helm assumes Kubernetes 1.20 unless told; the s3wwwd
+	# chart needs >= 1.27.
+	if ! "$HELM" template "$name" "$chart" --namespace s3wwwd --kube-version "$KUBE_VERSION" \
+		-f "$values" >"$out" 2>"$WORK/$case.err"; then
+		not_ok "$case: helm template"
+		sed 's/^/    /' "$WORK/$case.err" | tail -n 20
+		return
+	fi
+	ok "$case: helm template renders the chart with Terraform's values"
+	# The namespace Terraform creates enforces Pod Security "baseline" (see
+	# terraform/main.tf); s3wwwd's own pods must meet "restricted".
+	local level=baseline
+	[ "$case" = s3wwwd ] && level=restricted
+	check "$case: pods pass Pod Security \"$level\" (Kubernetes' own checks)" \
+		"$PSA" -level "$level" "$out"
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "$case: ${line#ok - }" ;;
+		"not ok - "*) not_ok "$case: ${line#not ok - }" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done < <(python3 "$HERE/check_render.py" "$case" "$out" "$values" 2>&1 || true)
+}
+
+if [ "$INIT_OK" = 1 ]; then
+	render_check minio-standalone "$MINIO_CHART" minio local.minio_values
+	render_check minio-ephemeral "$MINIO_CHART" minio local.minio_values \
+		-var 'minio_persistence={enabled=false}'
+	render_check minio-distributed "$MINIO_CHART" minio local.minio_values \
+		-var minio_mode=distributed -var minio_replicas=4 -var minio_drives_per_node=2 \
+		-var 'minio_persistence={size="20Gi",storage_class="fast"}'
+	if [ -f "$SRCDIR/helm/s3wwwd/Chart.yaml" ]; then
+		render_check s3wwwd "$SRCDIR/helm/s3wwwd" s3wwwd local.s3wwwd_values
+	else
+		not_ok "s3wwwd: chart helm/s3wwwd not found"
+	fi
+fi
+
+# ---- 8: the provisioning, the seeding and the site, for real -----------------------
+#
+# No Kubernetes here, but everything else is real: a MinIO server, the MinIO
+# chart's provisioning scripts exactly as rendered above (run with mc, as the
+# chart's post-install job does), s3wwwd-seed with the arguments Terraform
+# gives the Job (over a directory laid out like a mounted ConfigMap), and
+# s3wwwd with the reader's keys.
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_http URL SECONDS: until URL answers 200.
+wait_http() {
+	local url=$1 _
+	for _ in $(seq $(($2 * 5))); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$url" || true)" = 200 ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# s3wwwd and s3wwwd-seed: from S3WWWD_BUILDDIR (what `make check` exports,
+# and what scripts/test.sh can pass), else built here out of tree.
+find_binaries() {
+	local d=${S3WWWD_BUILDDIR:-}
+	if [ -n "$d" ] && [ -x "$d/s3wwwd" ] && [ -x "$d/s3wwwd-seed" ]; then
+		BIN=$(cd "$d" && pwd)
+		return 0
+	fi
+	say "building s3wwwd and s3wwwd-seed (set S3WWWD_BUILDDIR to use an existing build)"
+	local src="$WORK/src" t=$SECONDS
+	mkdir -p "$src" "$WORK/build"
+	(cd "$SRCDIR" && tar --exclude=./build --exclude=./.git --exclude=./autom4te.cache -cf - .) |
+		tar -C "$src" -xf -
+	if ! (cd "$src" && autoreconf -fi && cd "$WORK/build" &&
+		"$src/configure" --disable-unit-tests && make -j2 s3wwwd s3wwwd-seed) >"$WORK/build.log" 2>&1; then
+		tail -n 30 "$WORK/build.log" >&2
+		return 1
+	fi
+	say "built in $((SECONDS - t))s"
+	BIN="$WORK/build"
+}
+
+# Passwords like random_password makes them: 40 letters and digits.
+gen_password() {
+	python3 -c 'import secrets, string; a = string.ascii_letters + string.digits; print("".join(secrets.choice(a) for _ in range(40)))'
+}
+
+# The chart's scripts with their in-pod paths moved into $E; each path must
+# be found, so that a changed chart is noticed rather than half-run.
+extract_scripts() {
+	python3 - "$WORK/minio-standalone.yaml" "$E" "$MC" <<-'EOF'
+		import sys, yaml
+		rendered, e, mc = sys.argv[1:]
+		cm = [d for d in yaml.safe_load_all(open(rendered)) if d and d["kind"] == "ConfigMap"][0]
+		moves = [("/usr/bin/mc", mc), ('"/etc/minio/mc/"', '"%s/mc/"' % e),
+		         ("/config/", e + "/config/"),
+		         ("/tmp/accessKey_and_secretKey_tmp", e + "/tmp/accessKey_and_secretKey_tmp")]
+		for name, text in cm["data"].items():
+		    if name in ("add-policy", "add-user", "initialize"):
+		        for old, new in moves:
+		            if old == "/tmp/accessKey_and_secretKey_tmp" and name != "add-user":
+		                continue
+		            assert old in text, "%s: %s not found" % (name, old)
+		            text = text.replace(old, new)
+		    open("%s/config/%s" % (e, name), "w").write(text)
+	EOF
+}
+
+run_chart_script() {
+	env -i PATH=/usr/bin:/bin HOME="$E/home" MINIO_ENDPOINT=127.0.0.1 MINIO_PORT="$MPORT" \
+		bash "$E/config/$1"
+}
+
+provision_again() {
+	run_chart_script add-policy && run_chart_script initialize && run_chart_script add-user
+}
+
+seed_site() {
+	# Terraform's own arguments for the Job, with the in-cluster endpoint and
+	# mount points moved to this machine.
+	local -a args
+	mapfile -t args < <(tf_json local.seed_args | python3 -c '
+import json, sys
+e, port = sys.argv[1:]
+args = json.load(sys.stdin)
+args[args.index("--endpoint") + 1] = "http://127.0.0.1:" + port
+creds = "/run/secrets/s3wwwd-seed/"
+args = [e + "/writer/" + a[len(creds):] if a.startswith(creds) else
+        e + "/site" if a == "/site" else a for a in args]
+print("\n".join(args))' "$E" "$MPORT")
+	[ "${#args[@]}" -gt 10 ] || return 1
+	printf 'args:'
+	printf ' %q' "${args[@]}"
+	printf '\n'
+	# A clean environment: both programs read settings from S3WWW*_
+	# variables, and S3WWWD_CACHE (the tools cache here) is one of them.
+	env -i PATH=/usr/bin:/bin "$BIN/s3wwwd-seed" "${args[@]}"
+}
+
+# The Job sees the site as a ConfigMap volume: "..data" links to a
+# timestamped directory and every key is a link through "..data".
+make_configmap_dir() {
+	local d="$E/site" ts=..2026_01_01_00_00_00.000000001 f
+	mkdir -p "$d/$ts"
+	for f in index.html s3wwwd.gif; do
+		cp "$SRCDIR/site/$f" "$d/$ts/$f"
+		ln -s "..data/$f" "$d/$f"
+	done
+	ln -s "$ts" "$d/..data"
+}
+
+get_ok() {
+	local url=$1 file=$2 code
+	code=$(curl -s -o "$E/body" -w '%{http_code}' "$url")
+	if [ "$code" != 200 ] || ! cmp -s "$E/body" "$file"; then
+		echo "HTTP $code for $url, or not the content of $file"
+		return 1
+	fi
+}
+
+status_is() {
+	local want=$1 url=$2 code
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$url")
+	[ "$code" = "$want" ] || { echo "HTTP $code for $url, want $want"; return 1; }
+}
+
+e2e() {
+	E="$WORK/e2e"
+	mkdir -p "$E/config" "$E/mc" "$E/tmp" "$E/home" "$E/writer" "$E/reader" "$E/data"
+	local minio py
+	if ! { minio=$(bash "$TOOLS" minio) && MC=$(bash "$TOOLS" mc) &&
+		py=$(bash "$TOOLS" pyenv) && find_binaries; }; then
+		not_ok "e2e: tools or the build"
+		return
+	fi
+
+	local values="$WORK/minio-standalone.values.json"
+	local root_pw reader_pw writer_pw reader_sec writer_sec
+	root_pw=$(gen_password) reader_pw=$(gen_password) writer_pw=$(gen_password)
+	reader_sec=$(python3 -c 'import json,sys; print([u["existingSecret"] for u in json.load(open(sys.argv[1]))["users"] if u["accessKey"] == "s3wwwd-reader"][0])' "$values")
+	writer_sec=$(python3 -c 'import json,sys; print([u["existingSecret"] for u in json.load(open(sys.argv[1]))["users"] if u["accessKey"] == "s3wwwd-seed"][0])' "$values")
+	# What Kubernetes would project into the chart's job from the Secrets
+	# Terraform makes (kubernetes_secret_v1.minio_root, .reader, .writer).
+	printf 'minio-root' >"$E/config/rootUser"
+	printf '%s' "$root_pw" >"$E/config/rootPassword"
+	mkdir -p "$E/config/secrets/$reader_sec" "$E/config/secrets/$writer_sec"
+	printf '%s' "$reader_pw" >"$E/config/secrets/$reader_sec/secretKey"
+	printf '%s' "$writer_pw" >"$E/config/secrets/$writer_sec/secretKey"
+	printf 's3wwwd-seed' >"$E/writer/accessKey"
+	printf '%s' "$writer_pw" >"$E/writer/secretKey"
+	printf 's3wwwd-reader' >"$E/reader/accessKey"
+	printf '%s' "$reader_pw" >"$E/reader/secretKey"
+	chmod -R go-rwx "$E"
+
+	MPORT=$(free_port)
+	local cport
+	cport=$(free_port)
+	MINIO_ROOT_USER=minio-root MINIO_ROOT_PASSWORD="$root_pw" MINIO_BROWSER=off \
+		"$minio" server --quiet --address "127.0.0.1:$MPORT" --console-address "127.0.0.1:$cport" \
+		"$E/data" >"$E/minio.log" 2>&1 &
+	MINIO_PID=$!
+	if ! wait_http "http://127.0.0.1:$MPORT/minio/health/ready" 60; then
+		not_ok "e2e: MinIO did not start"
+		tail -n 20 "$E/minio.log" | sed 's/^/    /'
+		return
+	fi
+
+	check "e2e: the chart's scripts are rendered and relocatable" extract_scripts
+	# The post-install job's order: policies (init container), then bucket and users.
+	check "e2e: chart script add-policy runs against MinIO" run_chart_script add-policy
+	check "e2e: chart script initialize (bucket) runs against MinIO" run_chart_script initialize
+	check "e2e: chart script add-user runs against MinIO" run_chart_script add-user
+	# The same job runs again on every upgrade (post-upgrade hook).
+	check "e2e: the provisioning scripts run again cleanly (helm upgrade)" provision_again
+
+	# Another bucket with a secret in it, and the control user with
+	# GetObject but no ListBucket, made with the root alias the scripts set.
+	local getonly_pw
+	getonly_pw=$(gen_password)
+	cat >"$E/getonly.json" <<-EOF
+		{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"],
+		 "Resource": ["arn:aws:s3:::s3wwwd-site/*"]}]}
+	EOF
+	if ! {
+		"$MC" --config-dir "$E/mc" mb -q myminio/other-bucket &&
+			echo secret | "$MC" --config-dir "$E/mc" pipe -q myminio/other-bucket/secret.txt &&
+			"$MC" --config-dir "$E/mc" admin policy create myminio getonly-test "$E/getonly.json" &&
+			"$MC" --config-dir "$E/mc" admin user add myminio getonly "$getonly_pw" &&
+			"$MC" --config-dir "$E/mc" admin policy attach myminio getonly-test --user getonly
+	} >"$E/setup.log" 2>&1; then
+		not_ok "e2e: test setup with mc"
+		tail -n 20 "$E/setup.log" | sed 's/^/    /'
+		return
+	fi
+
+	make_configmap_dir
+	check "e2e: s3wwwd-seed with Terraform's Job arguments uploads the site as the writer" seed_site
+
+	python3 - "$E/setup.json" "$MPORT" "$root_pw" "$reader_pw" "$writer_pw" "$getonly_pw" "$SRCDIR/site" <<-'EOF'
+		import json, sys
+		path, port, root, reader, writer, getonly, site = sys.argv[1:]
+		json.dump({"endpoint": "http://127.0.0.1:" + port, "bucket": "s3wwwd-site",
+		           "other_bucket": "other-bucket", "site_dir": site,
+		           "site_files": ["index.html", "s3wwwd.gif"],
+		           "root": ["minio-root", root], "reader": ["s3wwwd-reader", reader],
+		           "writer": ["s3wwwd-seed", writer], "getonly": ["getonly", getonly]},
+		          open(path, "w"))
+	EOF
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "e2e: ${line#ok - }" ;;
+		"not ok - "*) not_ok "e2e: ${line#not ok - }" ;;
+		*) printf '    %s\n' "$line" ;;
+		esac
+	done < <(env PYTHONDONTWRITEBYTECODE=1 "$py" "$HERE/check_access.py" "$E/setup.json" 2>&1 || true)
+
+	# s3wwwd with the reader's keys, as the chart mounts them.
+	local hport
+	hport=$(free_port)
+	env -i PATH=/usr/bin:/bin "$BIN/s3wwwd" -address "127.0.0.1:$hport" -workers 1 -access-log "" \
+		-endpoint "http://127.0.0.1:$MPORT" -bucket s3wwwd-site \
+		-accessKeyFile "$E/reader/accessKey" -secretKeyFile "$E/reader/secretKey" \
+		>"$E/s3wwwd.log" 2>&1 &
+	DAEMON_PID=$!
+	if ! wait_http "http://127.0.0.1:$hport/healthz" 30; then
+		not_ok "e2e: s3wwwd did not start"
+		tail -n 20 "$E/s3wwwd.log" | sed 's/^/    /'
+		return
+	fi
+	local u="http://127.0.0.1:$hport"
+	check "e2e: s3wwwd (reader keys) is ready: the bucket answers" status_is 200 "$u/readyz"
+	check "e2e: s3wwwd serves / as the seeded index.html" get_ok "$u/" "$SRCDIR/site/index.html"
+	check "e2e: s3wwwd serves the seeded gif" get_ok "$u/s3wwwd.gif" "$SRCDIR/site/s3wwwd.gif"
+	check "e2e: s3wwwd answers 404 for a missing page" status_is 404 "$u/no-such-page.html"
+	stop_pid "$DAEMON_PID"
+	DAEMON_PID=
+	stop_pid "$MINIO_PID"
+	MINIO_PID=
+}
+
+if [ "$INIT_OK" = 1 ] && [ -s "$WORK/minio-standalone.yaml" ]; then
+	# Failures are reported by the checks inside; this only catches the rest.
+	e2e || not_ok "e2e: stopped early"
+else
+	not_ok "e2e: skipped (init or the MinIO render failed)"
+fi
+
+say "finished in $((SECONDS - T0))s"
+finish
