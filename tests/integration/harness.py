@@ -9,6 +9,8 @@ Environment:
   S3WWWD_MINIO     the minio binary (default: what `scripts/tools.sh minio`
                    prints; that builds it on first use, cached outside the tree)
   S3WWWD_KEEP_TMP  set to 1 to keep MinIO's temporary data/log directory
+  S3WWWD_WRAPPER   a command to run each daemon under, e.g. valgrind with its
+                   options (scripts/soak.sh --valgrind sets it)
 
 The pytest fixtures built on this module live in conftest.py.
 """
@@ -17,6 +19,7 @@ import http.client as http_client  # "http" is a function below
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -582,6 +585,12 @@ class DaemonFactory:
         else:
             config_path = None
         cmd += [str(a) for a in args]
+        # S3WWWD_WRAPPER: a command to run the daemon under, e.g.
+        # "valgrind --log-file=/tmp/vg.%p" (scripts/soak.sh --valgrind).  Not
+        # for a test's own binary, which may be a wrapper itself.
+        wrapper = os.environ.get("S3WWWD_WRAPPER")
+        if wrapper and binary is None:
+            cmd = shlex.split(wrapper) + cmd
         if port is None:
             port = self._find_port(config_text, args)
         if wait and port is None:
