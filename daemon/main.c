@@ -13,6 +13,54 @@
 
 extern char **environ;
 
+/* Flags whose values are secrets. */
+static const char *const secret_flags[] = {
+	"accessKey", "access-key", "secretKey", "secret-key", "session-token", NULL
+};
+
+/*
+ * The arguments are kept (a reload parses them again), but a secret given
+ * as a flag would stay readable by every local user in /proc/PID/cmdline of
+ * the master and of each worker.  Work on a private copy and blank the
+ * values in the real argv.  Returns the copy, or NULL when out of memory.
+ */
+static char **
+hide_secrets(int argc, char *argv[])
+{
+	char **copy = calloc((size_t)argc + 1, sizeof(*copy));
+	int i, j, warned = 0;
+
+	if (copy == NULL)
+		return NULL;
+	for (i = 0; i < argc; i++)
+		if ((copy[i] = strdup(argv[i])) == NULL)
+			return NULL;
+	for (i = 1; i < argc; i++) {
+		const char *name = argv[i] + (argv[i][0] == '-' && argv[i][1] == '-' ? 2 : 1);
+		char *val = NULL;
+
+		if (argv[i][0] != '-')
+			continue;
+		for (j = 0; secret_flags[j] != NULL; j++) {
+			size_t n = strlen(secret_flags[j]);
+
+			if (strncmp(name, secret_flags[j], n) != 0)
+				continue;
+			if (name[n] == '=')
+				val = (char *)name + n + 1;
+			else if (name[n] == '\0' && i + 1 < argc)
+				val = argv[i + 1];
+		}
+		if (val == NULL)
+			continue;
+		memset(val, 'x', strlen(val));
+		if (!warned++)
+			fprintf(stderr, "s3wwwd: warning: secrets given as flags are visible to "
+			    "other users until this point; prefer -accessKeyFile/-secretKeyFile\n");
+	}
+	return copy;
+}
+
 static int
 is_flag(const char *a, const char *name)
 {
@@ -30,6 +78,10 @@ main(int argc, char *argv[])
 	char err[1024];
 	int i, test = 0;
 
+	if ((argv = hide_secrets(argc, argv)) == NULL) {
+		fprintf(stderr, "s3wwwd: out of memory\n");
+		return 1;
+	}
 	for (i = 1; i < argc; i++) {
 		if (is_flag(argv[i], "h") || is_flag(argv[i], "help")) {
 			config_usage(argv[0]);

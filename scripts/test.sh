@@ -103,6 +103,9 @@ if [ "${S3WWWD_TEST_QUICK:-0}" != 1 ]; then
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		build_and_check build/sanitizers --enable-sanitizers
 
+	step "fuzzing: a short libFuzzer run of every harness"
+	run_area fuzz bash tests/fuzz/run.sh
+
 	step "Helm chart: lint, template, kubeconform, Pod Security, helm-unittest"
 	run_area helm bash tests/helm/run.sh
 

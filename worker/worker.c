@@ -119,7 +119,7 @@ accept_some(struct worker *w, int lfd, int internal)
 		socklen_t sl = sizeof(ss);
 		char peer[INET6_ADDRSTRLEN + 1];
 		struct conn *c;
-		int fd, one = 1;
+		int fd, one = 1, lowat = 65536;
 
 		if (w->nconns >= w->cfg->max_connections) {
 			/* Leave the rest in the backlog for a worker with room. */
@@ -137,6 +137,12 @@ accept_some(struct worker *w, int lfd, int internal)
 			return;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		/*
+		 * Without a limit the kernel lets a client that never reads
+		 * queue megabytes of answers, and a pipelining client that
+		 * does not read would keep the worker fetching from S3.
+		 */
+		setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
 		peer_name(&ss, peer, sizeof(peer));
 		c = conn_new(w, fd, internal, peer);
 		if (c == NULL) {
