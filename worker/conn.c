@@ -1024,6 +1024,24 @@ conn_up_header(struct conn *c, const char *p, size_t n)
 	return n;
 }
 
+/*
+ * Copy accepted body bytes for the cache.  Only accepted ones: a chunk
+ * refused with CURL_WRITEFUNC_PAUSE comes back again later.
+ */
+static void
+fill_copy(struct xfer *x, const char *p, size_t n)
+{
+	if (x->fill_buf == NULL)
+		return;
+	if (x->fill_cap - x->fill_len >= n) {
+		memcpy(x->fill_buf + x->fill_len, p, n);
+		x->fill_len += n;
+	} else {
+		free(x->fill_buf); /* longer than announced: do not keep it */
+		x->fill_buf = NULL;
+	}
+}
+
 size_t
 conn_up_body(struct conn *c, const char *p, size_t n)
 {
@@ -1033,15 +1051,6 @@ conn_up_body(struct conn *c, const char *p, size_t n)
 	if (c->state == CS_CLOSED || x == NULL)
 		return 0; /* aborts the transfer */
 	x->up_progress_ms = c->w->now_ms;
-	if (x->fill_buf != NULL && x->up_streaming) {
-		if (x->fill_cap - x->fill_len >= n) {
-			memcpy(x->fill_buf + x->fill_len, p, n);
-			x->fill_len += n;
-		} else {
-			free(x->fill_buf); /* longer than announced: do not keep it */
-			x->fill_buf = NULL;
-		}
-	}
 	if (x->phase == PH_LIST && x->up_status == 200) {
 		/* A listing is gathered whole; one too large is refused later. */
 		room = sizeof(x->out) - x->out_len;
@@ -1063,35 +1072,16 @@ conn_up_body(struct conn *c, const char *p, size_t n)
 		x->errbody[x->errbody_len] = '\0';
 		return n;
 	}
-	if (x->out_off < x->out_len) {
-		/*
-		 * Something is queued (at least the response head): queue the
-		 * chunk behind it and send both with one call, so that a small
-		 * response leaves the process whole or not at all.
-		 */
-		if (x->out_off > 0) {
-			memmove(x->out, x->out + x->out_off, x->out_len - x->out_off);
-			x->out_len -= x->out_off;
-			x->out_off = 0;
-		}
-		if (sizeof(x->out) - x->out_len < n) {
-			x->up_paused = 1;
-			return CURL_WRITEFUNC_PAUSE;
-		}
-		memcpy(x->out + x->out_len, p, n);
-		x->out_len += n;
-		c->body_sent += n;
-		if (flush_out(c) == -1)
-			return 0;
-		return n;
-	}
-	if (c->writable) {
+	if (x->out_off == x->out_len && c->writable) {
+		ssize_t k;
+
+		fill_copy(x, p, n);
 		/*
 		 * Nothing is queued: hand the data straight to the socket and
 		 * keep only what it does not take.  The rest always fits, since
 		 * libcurl's chunks are smaller than the buffer.
 		 */
-		ssize_t k = io_write(c, p, n);
+		k = io_write(c, p, n);
 
 		if (k == -1 || k == 0) {
 			conn_close(c);
@@ -1104,16 +1094,17 @@ conn_up_body(struct conn *c, const char *p, size_t n)
 			c->progress_ms = c->w->now_ms;
 		}
 		c->body_sent += (uint64_t)k;
-		p += k;
-		n -= (size_t)k;
-		x->out_off = x->out_len = 0;
-		if (n == 0)
-			return (size_t)k;
-		memcpy(x->out, p, n);
-		x->out_len = n;
-		c->body_sent += n;
-		return (size_t)k + n;
+		x->out_off = 0;
+		x->out_len = n - (size_t)k;
+		memcpy(x->out, p + k, x->out_len);
+		c->body_sent += x->out_len;
+		return n;
 	}
+	/*
+	 * Something is queued (at least the response head), or the socket is
+	 * full: queue the chunk behind it, so that a small response leaves in
+	 * one call, whole or not at all.
+	 */
 	if (x->out_off > 0) {
 		memmove(x->out, x->out + x->out_off, x->out_len - x->out_off);
 		x->out_len -= x->out_off;
@@ -1124,9 +1115,12 @@ conn_up_body(struct conn *c, const char *p, size_t n)
 		x->up_paused = 1;
 		return CURL_WRITEFUNC_PAUSE;
 	}
+	fill_copy(x, p, n);
 	memcpy(x->out + x->out_len, p, n);
 	x->out_len += n;
 	c->body_sent += n;
+	if (flush_out(c) == -1)
+		return 0;
 	return n;
 }
 

@@ -144,3 +144,29 @@ def test_missing_pages_remembered_for_a_ttl(daemon_factory, minio, s3, bucket):
     put_object(s3, bucket, "missing", b"now here")
     time.sleep(1.2)
     assert http(d.port, "GET", "/missing").body == b"now here"
+
+
+def test_fill_survives_a_slow_client(daemon_factory, minio, s3, bucket):
+    """A client slower than S3 pauses the transfer; libcurl then hands the
+    same bytes again, and the cached copy must still be exact."""
+    import hashlib
+    import socket
+    data = hashlib.sha256(b"fill").digest() * (300 * 1024 // 32)
+    put_object(s3, bucket, "big.bin", data)
+    d = start(daemon_factory, minio, bucket, 'enabled = true; ttl = "60s";')
+    s = socket.create_connection(("127.0.0.1", d.port))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    buf = b""
+    while True:
+        chunk = s.recv(8192)
+        if not chunk:
+            break
+        buf += chunk
+        time.sleep(0.002)
+    s.close()
+    assert buf.endswith(data)
+    put_object(s3, bucket, "big.bin", b"replaced")
+    r = http(d.port, "GET", "/big.bin")
+    assert hashlib.sha256(r.body).digest() == hashlib.sha256(data).digest()
+    assert lookups(d) == (1, 1)
