@@ -70,18 +70,33 @@ is_flag(const char *a, const char *name)
 	return strcmp(a, name) == 0;
 }
 
+static int run(int argc, char *argv[]);
+
 int
 main(int argc, char *argv[])
+{
+	char **args = hide_secrets(argc, argv);
+	int i, rc;
+
+	if (args == NULL) {
+		fprintf(stderr, "s3wwwd: out of memory\n");
+		return 1;
+	}
+	rc = run(argc, args);
+	for (i = 0; i < argc; i++)
+		free(args[i]);
+	free(args);
+	return rc;
+}
+
+static int
+run(int argc, char *argv[])
 {
 	static struct config cfg;
 	const char *path = NULL;
 	char err[1024];
 	int i, test = 0;
 
-	if ((argv = hide_secrets(argc, argv)) == NULL) {
-		fprintf(stderr, "s3wwwd: out of memory\n");
-		return 1;
-	}
 	for (i = 1; i < argc; i++) {
 		if (is_flag(argv[i], "h") || is_flag(argv[i], "help")) {
 			config_usage(argv[0]);

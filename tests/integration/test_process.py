@@ -1145,6 +1145,9 @@ def test_minio_down_gives_fast_502_and_recovers(minio, s3, bucket, daemon_factor
     assert r.body == b"up\n"
     wait_for(lambda: d.get("/readyz").status == 200, 10, interval=0.2,
              what="/readyz 200 after MinIO came back")
+    # Each worker keeps its readiness answer for a second: let the other
+    # worker's "not ready" run out before asking every worker again.
+    time.sleep(1.1)
     for _ in range(4):
         assert d.get("/readyz").status == 200
     assert sorted(d.children()) == kids and d.running
