@@ -102,8 +102,11 @@ def tls_minio(tmp_path_factory):
                     "-days", "2"], check=True, capture_output=True)
     m = harness.TLSMinIO(base_dir=base)
     try:
-        m.start()
-    except harness.MinIOError as e:
-        pytest.fail("TLS MinIO did not start: %s" % e, pytrace=False)
-    yield m
-    m.close()
+        try:
+            m.start()
+        except harness.MinIOError as e:
+            pytest.fail("TLS MinIO did not start: %s" % e, pytrace=False)
+        yield m
+    finally:
+        # Also when start() failed half-way: never leave a server behind.
+        m.close()
