@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libconfig.h>
@@ -628,10 +629,11 @@ level_of(const enum level *lv, size_t off)
  * first removing the old value.
  */
 static int
-read_secret(char *dst, size_t dstsz, const char *file, size_t inl_off, size_t file_off,
-    const enum level *lv, char *err, size_t errsz)
+read_secret(struct config *cfg, char *dst, size_t dstsz, const char *file, size_t inl_off,
+    size_t file_off, const enum level *lv, char *err, size_t errsz)
 {
 	char e[512];
+	struct stat st;
 
 	if (*file == '\0' || level_of(lv, file_off) < level_of(lv, inl_off))
 		return 0;
@@ -639,6 +641,11 @@ read_secret(char *dst, size_t dstsz, const char *file, size_t inl_off, size_t fi
 		seterr(err, errsz, "%s", e);
 		return -1;
 	}
+	/* Not fatal (a Secret volume is 0644 unless told otherwise), but said. */
+	if (stat(file, &st) == 0 && (st.st_mode & S_IROTH) && cfg->warning[0] == '\0')
+		snprintf(cfg->warning, sizeof(cfg->warning), "credential file %s is readable by "
+		    "every user (mode %04o); make it readable by the service user only", file,
+		    (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 
@@ -745,15 +752,15 @@ config_load(struct config *cfg, const char *path, int argc, char *const argv[],
 		goto fail;
 	if (load_flags(cfg, argc, argv, lv, err, errsz) == -1)
 		goto fail;
-	if (read_secret(cfg->access_key, sizeof(cfg->access_key), cfg->access_key_file,
+	if (read_secret(cfg, cfg->access_key, sizeof(cfg->access_key), cfg->access_key_file,
 	    offsetof(struct config, access_key), offsetof(struct config, access_key_file), lv,
 	    err, errsz) == -1)
 		goto fail;
-	if (read_secret(cfg->secret_key, sizeof(cfg->secret_key), cfg->secret_key_file,
+	if (read_secret(cfg, cfg->secret_key, sizeof(cfg->secret_key), cfg->secret_key_file,
 	    offsetof(struct config, secret_key), offsetof(struct config, secret_key_file), lv,
 	    err, errsz) == -1)
 		goto fail;
-	if (read_secret(cfg->session_token, sizeof(cfg->session_token),
+	if (read_secret(cfg, cfg->session_token, sizeof(cfg->session_token),
 	    cfg->session_token_file, offsetof(struct config, session_token),
 	    offsetof(struct config, session_token_file), lv, err, errsz) == -1)
 		goto fail;

@@ -84,6 +84,9 @@ struct config {
 	enum log_level log_level;
 	char access_log[CONFIG_PATH]; /* "" off, "-" stdout, "stderr", or a file */
 	enum access_log_format access_log_format;
+
+	/* Something worth a warning in the log, found while loading. */
+	char warning[512];
 };
 
 /*

@@ -133,6 +133,8 @@ run(int argc, char *argv[])
 			}
 			tls_ctx_free(ctx);
 		}
+		if (cfg.warning[0] != '\0')
+			fprintf(stderr, "s3wwwd: warning: %s\n", cfg.warning);
 		fprintf(stderr, "s3wwwd: configuration %s is valid\n",
 		    cfg.path[0] != '\0' ? cfg.path : "(no file)");
 		config_wipe(&cfg);
@@ -142,5 +144,7 @@ run(int argc, char *argv[])
 		fprintf(stderr, "s3wwwd: cannot open error log %s\n", cfg.error_log);
 		return 1;
 	}
+	if (cfg.warning[0] != '\0')
+		log_warn("%s", cfg.warning);
 	return master_run(&cfg, path, argc - 1, argv + 1);
 }

@@ -403,6 +403,8 @@ reload(struct master *m)
 	config_wipe(&next);
 	metrics_reload(m->metrics, 1);
 	log_info("reloaded: generation %u serving", m->gen);
+	if (m->cfg->warning[0] != '\0')
+		log_warn("%s", m->cfg->warning);
 	sd_notify(0, "READY=1");
 	notify_status(m, "reloaded");
 	return;

@@ -261,11 +261,22 @@ def test_s3www_flags_and_env(daemon_factory, minio, site):
 def test_credential_files(daemon_factory, minio, site, tmp_path):
     (tmp_path / "ak").write_text(minio.access_key + "\n")
     (tmp_path / "sk").write_text(minio.secret_key + "\n")
+    (tmp_path / "ak").chmod(0o600)
+    (tmp_path / "sk").chmod(0o600)
+    args = ["-endpoint", minio.endpoint, "-bucket", site,
+            "-accessKeyFile", str(tmp_path / "ak"), "-secretKeyFile", str(tmp_path / "sk")]
     port = harness.free_port()
-    d = daemon_factory.start(args=[
-        "-endpoint", minio.endpoint, "-bucket", site, "-address", "127.0.0.1:%d" % port,
-        "-accessKeyFile", str(tmp_path / "ak"), "-secretKeyFile", str(tmp_path / "sk")])
+    d = daemon_factory.start(args=args + ["-address", "127.0.0.1:%d" % port])
     assert http(d.port, "GET", "/a.txt").status == 200
+    assert "readable by every user" not in d.log()
+    d.stop()
+    # A world-readable secret still works, with a warning that names it.
+    (tmp_path / "sk").chmod(0o644)
+    port = harness.free_port()
+    d = daemon_factory.start(args=args + ["-address", "127.0.0.1:%d" % port])
+    assert http(d.port, "GET", "/a.txt").status == 200
+    assert "credential file %s is readable by every user (mode 0644)" % (tmp_path / "sk") \
+        in d.log()
 
 
 def test_bad_credentials_give_502_and_no_secret_leak(daemon_factory, minio, site):

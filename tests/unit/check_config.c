@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -118,9 +119,17 @@ START_TEST(credential_files)
 	p = write_file("c.conf", text);
 	ck_assert_int_eq(load(p, NULL, env), 0);
 	ck_assert_str_eq(cfg.access_key, "envkey");
+	ck_assert_int_eq(chmod(ak, 0600), 0);
+	ck_assert_int_eq(chmod(sk, 0600), 0);
 	ck_assert_int_eq(load(p, args, env), 0);
 	ck_assert_str_eq(cfg.access_key, "filekey");
 	ck_assert_str_eq(cfg.secret_key, "filesecret");
+	ck_assert_str_eq(cfg.warning, "");
+	/* A world-readable secret is loaded, with a warning naming it. */
+	ck_assert_int_eq(chmod(sk, 0644), 0);
+	ck_assert_int_eq(load(p, args, env), 0);
+	ck_assert_ptr_nonnull(strstr(cfg.warning, sk));
+	ck_assert_ptr_nonnull(strstr(cfg.warning, "0644"));
 	{
 		const char *bad[] = { "-accessKeyFile", "/nonexistent/key", "-secretKey", "x",
 		    NULL };
