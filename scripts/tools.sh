@@ -166,26 +166,36 @@ find_python() {
 
 REQUIREMENTS="$SRCDIR/tests/requirements.txt"
 
-build_pyenv() {
+# The requirements file build_venv installs; set by venv_tool.
+VENV_REQUIREMENTS=
+
+build_venv() {
 	local venv=$1
-	logged "$CACHE/.pyenv-build.log" "$PY" -m venv "$venv" ||
+	logged "$CACHE/.venv-build.log" "$PY" -m venv "$venv" ||
 		{ say "'$PY -m venv' failed (Debian: apt-get install python3-venv)"; return 1; }
-	say "installing $(grep -c '==' "$REQUIREMENTS") pinned packages into $venv"
-	logged "$CACHE/.pyenv-build.log" env PIP_DISABLE_PIP_VERSION_CHECK=1 \
-		"$venv/bin/python" -m pip install --no-input -q -r "$REQUIREMENTS" || return 1
-	cp "$REQUIREMENTS" "$venv/requirements.txt"
+	say "installing $(grep -c '==' "$VENV_REQUIREMENTS") pinned packages into $venv"
+	logged "$CACHE/.venv-build.log" env PIP_DISABLE_PIP_VERSION_CHECK=1 \
+		"$venv/bin/python" -m pip install --no-input -q -r "$VENV_REQUIREMENTS" || return 1
+	cp "$VENV_REQUIREMENTS" "$venv/requirements.txt"
+}
+
+# venv_tool PREFIX REQUIREMENTS: a cached venv named after the hash of the
+# requirements and the interpreter; prints its python.
+venv_tool() {
+	local prefix=$1 req=$2 hash name
+	[ -r "$req" ] || die "$req not found"
+	find_python
+	hash=$( { cat "$req"; printf '%s\n' "$PY"; } | sha256sum | cut -c1-12)
+	name="$prefix-$hash"
+	VENV_REQUIREMENTS=$req
+	# A venv hard-codes its own path (activate, script shebangs), so it is
+	# built in place; the stamp written last is what marks it complete.
+	CACHED_IN_PLACE=1 cached "$name" build_venv
+	printf '%s\n' "$CACHE/$name/bin/python"
 }
 
 tool_pyenv() {
-	[ -r "$REQUIREMENTS" ] || die "$REQUIREMENTS not found"
-	find_python
-	local hash
-	hash=$( { cat "$REQUIREMENTS"; printf '%s\n' "$PY"; } | sha256sum | cut -c1-12)
-	local name="venv-$hash"
-	# A venv hard-codes its own path (activate, script shebangs), so it is
-	# built in place; the stamp written last is what marks it complete.
-	CACHED_IN_PLACE=1 cached "$name" build_pyenv
-	printf '%s\n' "$CACHE/$name/bin/python"
+	venv_tool venv "$REQUIREMENTS"
 }
 
 # ---- more tools ----------------------------------------------------------------

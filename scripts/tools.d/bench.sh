@@ -23,25 +23,8 @@ S3WWW_MODULE=github.com/harshavardhana/s3www
 S3WWW_VERSION=v0.8.0
 BENCH_REQUIREMENTS="$SRCDIR/bench/requirements.txt"
 
-build_benchenv() {
-	local venv=$1
-	logged "$CACHE/.benchenv-build.log" "$PY" -m venv "$venv" ||
-		{ say "'$PY -m venv' failed (Debian: apt-get install python3-venv)"; return 1; }
-	say "installing $(grep -c '==' "$BENCH_REQUIREMENTS") pinned packages into $venv"
-	logged "$CACHE/.benchenv-build.log" env PIP_DISABLE_PIP_VERSION_CHECK=1 \
-		"$venv/bin/python" -m pip install --no-input -q -r "$BENCH_REQUIREMENTS" || return 1
-	cp "$BENCH_REQUIREMENTS" "$venv/requirements.txt"
-}
-
 tool_benchenv() {
-	[ -r "$BENCH_REQUIREMENTS" ] || die "$BENCH_REQUIREMENTS not found"
-	find_python
-	local hash
-	hash=$( { cat "$BENCH_REQUIREMENTS"; printf '%s\n' "$PY"; } | sha256sum | cut -c1-12)
-	local name="benchenv-$hash"
-	# A venv embeds its own path, so it is built in place (see 'cached').
-	CACHED_IN_PLACE=1 cached "$name" build_benchenv
-	printf '%s\n' "$CACHE/$name/bin/python"
+	venv_tool benchenv "$BENCH_REQUIREMENTS"
 }
 
 build_s3www() {
