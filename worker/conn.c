@@ -1492,7 +1492,8 @@ read_head(struct conn *c)
 	struct xfer *x = c->x;
 
 	while (c->readable && c->in_len < x->in_size) {
-		ssize_t n = io_read(c, x->in + c->in_len, x->in_size - c->in_len);
+		size_t want = x->in_size - c->in_len;
+		ssize_t n = io_read(c, x->in + c->in_len, want);
 
 		if (n == -2) {
 			c->readable = 0;
@@ -1503,6 +1504,17 @@ read_head(struct conn *c)
 			return -1;
 		}
 		c->in_len += (size_t)n;
+		/*
+		 * A short read on a plain socket drained it: the edge-triggered
+		 * epoll reports the next bytes, so the read that would only
+		 * say EAGAIN is saved (one system call per request).  Not for
+		 * TLS, whose buffers hide what the socket holds, nor after the
+		 * peer's FIN, whose edge has already been consumed.
+		 */
+		if (c->ssl == NULL && !c->peer_closed && (size_t)n < want) {
+			c->readable = 0;
+			break;
+		}
 	}
 	return 0;
 }
@@ -1655,6 +1667,8 @@ conn_event(struct conn *c, uint32_t events)
 {
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
 		c->readable = 1;
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		c->peer_closed = 1;
 	if (events & EPOLLOUT)
 		c->writable = 1;
 	if ((events & (EPOLLERR | EPOLLHUP)) && c->state != CS_LINGER) {

@@ -100,7 +100,8 @@ struct conn {
 	SSL *ssl;
 	int internal;     /* accepted on the ops listener */
 	enum conn_state state;
-	int readable, writable, peer_closed;
+	int readable, writable;
+	int peer_closed;  /* the peer's FIN was seen: read until EOF */
 	uint64_t deadline_ms;
 	uint64_t progress_ms; /* last time a send made progress */
 	char peer[48];

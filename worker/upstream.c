@@ -13,36 +13,129 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "conn.h"
 #include "log.h"
 #include "metrics.h"
 
+/*
+ * What the worker knows about each of libcurl's sockets, indexed by
+ * descriptor.  libcurl asks to watch a connection for the response and
+ * says "remove" when the transfer ends, which for a kept-alive connection
+ * happens on every request; an epoll_ctl ADD and DEL per request are
+ * saved by leaving an idle connection registered for input.  That is
+ * safe only for sockets libcurl opened and closes through the callbacks
+ * below, so that a closed and reused descriptor never keeps a stale mark.
+ */
+#define CURLFD_OURS 0x01u   /* opened through open_cb, closed by close_cb */
+#define CURLFD_REG 0x02u    /* in the epoll set */
+#define CURLFD_IN 0x04u     /* ... with EPOLLIN */
+#define CURLFD_OUT 0x08u    /* ... with EPOLLOUT */
+#define CURLFD_WANTED 0x10u /* libcurl watches it now */
+
+static unsigned char *
+fd_state(struct worker *w, curl_socket_t s)
+{
+	size_t need = (size_t)s + 1, n;
+	unsigned char *p;
+
+	if (s < 0)
+		return NULL;
+	if (need > w->ncurl_fds) {
+		/* Grows with the highest descriptor, a handful of times per life. */
+		n = w->ncurl_fds > 0 ? w->ncurl_fds : 256;
+		while (n < need)
+			n *= 2;
+		p = realloc(w->curl_fds, n);
+		if (p == NULL)
+			return NULL;
+		memset(p + w->ncurl_fds, 0, n - w->ncurl_fds);
+		w->curl_fds = p;
+		w->ncurl_fds = n;
+	}
+	return &w->curl_fds[s];
+}
+
+static curl_socket_t
+open_cb(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct worker *w = userp;
+	curl_socket_t s;
+	unsigned char *st;
+
+	(void)purpose;
+	s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (s == CURL_SOCKET_BAD)
+		return s;
+	if ((st = fd_state(w, s)) != NULL)
+		*st = CURLFD_OURS;
+	return s;
+}
+
+static int
+close_cb(void *userp, curl_socket_t s)
+{
+	struct worker *w = userp;
+
+	/* close() takes the descriptor out of the epoll set by itself. */
+	if (s >= 0 && (size_t)s < w->ncurl_fds)
+		w->curl_fds[s] = 0;
+	return close(s);
+}
+
+static void
+fd_unregister(struct worker *w, curl_socket_t s, unsigned char *st)
+{
+	/* The socket may already be closed: EBADF is harmless here. */
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, s, NULL);
+	if (st != NULL)
+		*st &= (unsigned char)~(CURLFD_REG | CURLFD_IN | CURLFD_OUT | CURLFD_WANTED);
+}
+
 static int
 sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 {
 	struct worker *w = userp;
 	struct epoll_event ev;
+	unsigned char *st = fd_state(w, s), want;
 
 	(void)easy;
+	(void)socketp;
 	if (what == CURL_POLL_REMOVE) {
-		/* The socket may already be closed: EBADF is harmless here. */
-		epoll_ctl(w->epfd, EPOLL_CTL_DEL, s, NULL);
-		curl_multi_assign(w->multi, s, NULL);
+		/*
+		 * An idle connection of ours stays registered for input: an
+		 * event on it while libcurl does not watch it (the server
+		 * closed it) unregisters it then.  Output interest would fire
+		 * at once, so a socket that has it is removed now.
+		 */
+		if (st != NULL && (*st & CURLFD_OURS) && (*st & CURLFD_REG) &&
+		    !(*st & CURLFD_OUT))
+			*st &= (unsigned char)~CURLFD_WANTED;
+		else
+			fd_unregister(w, s, st);
+		return 0;
+	}
+	want = (unsigned char)((what & CURL_POLL_IN ? CURLFD_IN : 0u) |
+	    (what & CURL_POLL_OUT ? CURLFD_OUT : 0u));
+	if (st != NULL && (*st & CURLFD_REG) &&
+	    (*st & (CURLFD_IN | CURLFD_OUT)) == want) {
+		*st |= CURLFD_WANTED;
 		return 0;
 	}
 	memset(&ev, 0, sizeof(ev));
-	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+	ev.events = (want & CURLFD_IN ? EPOLLIN : 0u) | (want & CURLFD_OUT ? EPOLLOUT : 0u);
 	ev.data.u64 = ((uint64_t)s << 3) | EV_TAG_CURLSOCK;
-	if (socketp == NULL) {
-		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, s, &ev) == -1 && errno == EEXIST)
-			epoll_ctl(w->epfd, EPOLL_CTL_MOD, s, &ev);
-		curl_multi_assign(w->multi, s, w);
-	} else if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, s, &ev) == -1 && errno == ENOENT) {
-		epoll_ctl(w->epfd, EPOLL_CTL_ADD, s, &ev);
+	if (st != NULL && (*st & CURLFD_REG)) {
+		if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, s, &ev) == -1 && errno == ENOENT)
+			epoll_ctl(w->epfd, EPOLL_CTL_ADD, s, &ev);
+	} else if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, s, &ev) == -1 && errno == EEXIST) {
+		epoll_ctl(w->epfd, EPOLL_CTL_MOD, s, &ev);
 	}
+	if (st != NULL)
+		*st = (unsigned char)((*st & CURLFD_OURS) | CURLFD_REG | CURLFD_WANTED | want);
 	return 0;
 }
 
@@ -50,28 +143,36 @@ static int
 timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
 	struct worker *w = userp;
-	struct itimerspec its;
 
 	(void)multi;
 	/*
 	 * "Now" is what libcurl asks for on every new transfer: the loop runs
-	 * the timeout at the end of this turn instead of arming the timerfd,
-	 * which would cost two system calls and a wake-up per request.
+	 * it at the end of this turn.  Later ones become the epoll_wait
+	 * timeout.
 	 */
-	if (timeout_ms == 0) {
+	if (timeout_ms == 0)
 		w->curl_timeout_now = 1;
-		return 0;
-	}
-	if (timeout_ms < 0 && !w->curl_timer_armed)
-		return 0;
-	memset(&its, 0, sizeof(its));
-	if (timeout_ms > 0) {
-		its.it_value.tv_sec = timeout_ms / 1000;
-		its.it_value.tv_nsec = (timeout_ms % 1000) * 1000000;
-	}
-	w->curl_timer_armed = timeout_ms > 0;
-	timerfd_settime(w->curl_tfd, 0, &its, NULL);
+	else if (timeout_ms < 0)
+		w->curl_deadline_ms = 0;
+	else
+		w->curl_deadline_ms = worker_clock_ms() + (uint64_t)timeout_ms;
 	return 0;
+}
+
+int
+upstream_wait_ms(struct worker *w)
+{
+	uint64_t now;
+
+	if (w->curl_timeout_now)
+		return 0;
+	if (w->curl_deadline_ms == 0)
+		return -1;
+	now = worker_clock_ms();
+	if (now >= w->curl_deadline_ms)
+		return 0;
+	/* The tick wakes the loop every TICK_MS anyway; this caps the int. */
+	return w->curl_deadline_ms - now > 60000 ? 60000 : (int)(w->curl_deadline_ms - now);
 }
 
 static size_t
@@ -110,6 +211,9 @@ upstream_cleanup(struct worker *w)
 	if (w->multi != NULL)
 		curl_multi_cleanup(w->multi);
 	w->multi = NULL;
+	free(w->curl_fds);
+	w->curl_fds = NULL;
+	w->ncurl_fds = 0;
 }
 
 static void
@@ -182,6 +286,10 @@ upstream_start(struct conn *c, const char *method, const char *key, size_t keyle
 		curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, cfg->tls_verify ? 2L : 0L);
 		if (cfg->ca_bundle[0] != '\0')
 			curl_easy_setopt(x->easy, CURLOPT_CAINFO, cfg->ca_bundle);
+		curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETFUNCTION, open_cb);
+		curl_easy_setopt(x->easy, CURLOPT_OPENSOCKETDATA, w);
+		curl_easy_setopt(x->easy, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
+		curl_easy_setopt(x->easy, CURLOPT_CLOSESOCKETDATA, w);
 		curl_easy_setopt(x->easy, CURLOPT_PROXY, w->proxy != NULL ? w->proxy : "");
 		if (w->noproxy != NULL)
 			curl_easy_setopt(x->easy, CURLOPT_NOPROXY, w->noproxy);
@@ -240,6 +348,12 @@ upstream_socket_event(struct worker *w, int fd, uint32_t events)
 {
 	int flags = 0, running;
 
+	if (fd >= 0 && (size_t)fd < w->ncurl_fds && (w->curl_fds[fd] & CURLFD_REG) &&
+	    !(w->curl_fds[fd] & CURLFD_WANTED)) {
+		/* An idle kept-alive connection: the server closed it. */
+		fd_unregister(w, fd, &w->curl_fds[fd]);
+		return;
+	}
 	if (events & EPOLLIN)
 		flags |= CURL_CSELECT_IN;
 	if (events & EPOLLOUT)
@@ -251,14 +365,13 @@ upstream_socket_event(struct worker *w, int fd, uint32_t events)
 }
 
 void
-upstream_timer_event(struct worker *w)
+upstream_run_expired(struct worker *w)
 {
-	uint64_t exp;
 	int running;
 
-	if (read(w->curl_tfd, &exp, sizeof(exp)) == -1 && errno != EAGAIN)
-		log_debug("timerfd read: %s", strerror(errno));
-	w->curl_timer_armed = 0;
+	if (w->curl_deadline_ms == 0 || w->now_ms < w->curl_deadline_ms)
+		return;
+	w->curl_deadline_ms = 0;
 	curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_done(w);
 }

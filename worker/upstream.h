@@ -33,7 +33,15 @@ void upstream_resume(struct conn *c);
 
 /* Event dispatch from the loop. */
 void upstream_socket_event(struct worker *w, int fd, uint32_t events);
-void upstream_timer_event(struct worker *w);
+
+/*
+ * libcurl's timer lives in the loop's epoll_wait timeout rather than in a
+ * timerfd, which would cost a timerfd_settime per request.
+ * upstream_wait_ms() is the timeout to wait with (-1: none);
+ * upstream_run_expired() runs libcurl's timeout once it is due.
+ */
+int upstream_wait_ms(struct worker *w);
+void upstream_run_expired(struct worker *w);
 /* Run libcurl's zero-length timeouts requested during this loop turn. */
 void upstream_run_due(struct worker *w);
 

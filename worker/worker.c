@@ -262,16 +262,14 @@ make_tick(struct worker *w)
 	struct itimerspec its;
 
 	w->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	w->curl_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (w->tickfd == -1 || w->curl_tfd == -1)
+	if (w->tickfd == -1)
 		return -1;
 	memset(&its, 0, sizeof(its));
 	its.it_interval.tv_nsec = TICK_MS * 1000000L;
 	its.it_value = its.it_interval;
 	if (timerfd_settime(w->tickfd, 0, &its, NULL) == -1)
 		return -1;
-	if (ep_add(w, w->tickfd, EPOLLIN, EV_TAG_TICK) == -1 ||
-	    ep_add(w, w->curl_tfd, EPOLLIN, EV_TAG_CURLTIMER) == -1)
+	if (ep_add(w, w->tickfd, EPOLLIN, EV_TAG_TICK) == -1)
 		return -1;
 	return 0;
 }
@@ -319,9 +317,6 @@ dispatch(struct worker *w, const struct epoll_event *ev)
 	case EV_TAG_TICK:
 		on_tick(w);
 		break;
-	case EV_TAG_CURLTIMER:
-		upstream_timer_event(w);
-		break;
 	case EV_TAG_CURLSOCK:
 		upstream_socket_event(w, (int)(d >> 3), ev->events);
 		break;
@@ -352,7 +347,7 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 	w->tls = tls;
 	w->ready_fd = ready_fd;
 	w->access_fd = -1;
-	w->sigfd = w->tickfd = w->curl_tfd = -1;
+	w->sigfd = w->tickfd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	update_clock(w);
 	if (cfg->access_key[0] != '\0') {
@@ -412,7 +407,8 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 	for (;;) {
 		int i, n;
 
-		n = epoll_wait(w->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), -1);
+		n = epoll_wait(w->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])),
+		    upstream_wait_ms(w));
 		if (n == -1 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
 			_exit(1);
@@ -420,6 +416,7 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 		update_clock(w);
 		for (i = 0; i < n; i++)
 			dispatch(w, &evs[i]);
+		upstream_run_expired(w);
 		do {
 			upstream_run_due(w);
 			conn_reap(w);

@@ -25,7 +25,6 @@ struct xfer;
 #define EV_TAG_LISTEN 1u
 #define EV_TAG_SIGNAL 2u
 #define EV_TAG_TICK 3u
-#define EV_TAG_CURLTIMER 4u
 #define EV_TAG_CURLSOCK 5u
 #define EV_TAG_ILISTEN 6u
 #define EV_TAG_MASK 7u
@@ -38,9 +37,10 @@ struct worker {
 	int ops_listener; /* there is one: the ops paths answer only there */
 	int sigfd;
 	int tickfd;       /* periodic timer for connection deadlines */
-	int curl_tfd;     /* one-shot timer libcurl asks for */
-	int curl_timer_armed;
+	uint64_t curl_deadline_ms; /* libcurl's next timeout, 0 for none */
 	int curl_timeout_now; /* libcurl asked for a timeout of 0 */
+	unsigned char *curl_fds; /* per descriptor: CURLFD_* bits */
+	size_t ncurl_fds;
 	const char *proxy;    /* from the environment, read once */
 	const char *noproxy;
 	int ready_fd;     /* pipe to the master: "this worker accepts" */
