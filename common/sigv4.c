@@ -3,14 +3,17 @@
  *
  * Everything here works on caller-owned or stack buffers: a worker signs a
  * request per client request, and keeping malloc off that path keeps the
- * latency flat and the failure modes few.  OpenSSL's one-shot SHA256() and
- * HMAC() are used because they need no context objects of our own.
+ * latency flat and the failure modes few.  The per-request hash and HMAC
+ * run on OpenSSL contexts made once per thread (see struct hashers): the
+ * one-shot SHA256() and HMAC() of OpenSSL 3 look the algorithm up in the
+ * provider tables on every call, which cost more than the hashing itself.
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
@@ -172,11 +175,34 @@ sigv4_init(struct sigv4_ctx *ctx, const char *access_key,
 	return 0;
 }
 
+/*
+ * The contexts of the per-request hash and HMAC, fetched on first use and
+ * kept for the life of the thread (a worker process has one).  The HMAC
+ * context stays keyed with the last signing key, so that a request costs
+ * a re-initialisation rather than a key schedule.  Where any of it cannot
+ * be made, the one-shot functions are used instead.
+ */
+static _Thread_local struct hashers {
+	int tried;
+	EVP_MD *sha256;
+	EVP_MD_CTX *md;
+	EVP_MAC_CTX *mac;
+	unsigned char mac_key[SHA256_DIGEST_LENGTH];
+	int mac_keyed;
+} hashers;
+
 void
 sigv4_clear(struct sigv4_ctx *ctx)
 {
+	struct hashers *h = &hashers;
+
 	/* explicit_bzero() cannot be optimised away like a dead memset(). */
 	explicit_bzero(ctx, sizeof(*ctx));
+	/* The kept HMAC context holds a signing key: OpenSSL wipes it on free. */
+	EVP_MAC_CTX_free(h->mac);
+	EVP_MD_CTX_free(h->md);
+	EVP_MD_free(h->sha256);
+	explicit_bzero(h, sizeof(*h));
 }
 
 void
@@ -222,13 +248,47 @@ toosmall:
 	return -1;
 }
 
+static struct hashers *
+hashers_get(void)
+{
+	struct hashers *h = &hashers;
+
+	if (!h->tried) {
+		EVP_MAC *mac;
+
+		h->tried = 1;
+		h->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+		h->md = EVP_MD_CTX_new();
+		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		if (mac != NULL) {
+			h->mac = EVP_MAC_CTX_new(mac);
+			EVP_MAC_free(mac); /* the context holds its own reference */
+		}
+	}
+	return h;
+}
+
+static void
+sha256(const void *buf, size_t len, unsigned char *md)
+{
+	struct hashers *h = hashers_get();
+	unsigned int mdlen;
+
+	if (h->sha256 != NULL && h->md != NULL &&
+	    EVP_DigestInit_ex2(h->md, h->sha256, NULL) == 1 &&
+	    EVP_DigestUpdate(h->md, buf, len) == 1 &&
+	    EVP_DigestFinal_ex(h->md, md, &mdlen) == 1)
+		return;
+	SHA256(buf, len, md);
+}
+
 void
 sigv4_sha256_hex(const void *buf, size_t len, char *out)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	size_t i;
 
-	SHA256(buf, len, md);
+	sha256(buf, len, md);
 	for (i = 0; i < sizeof(md); i++) {
 		out[2 * i] = sigv4_hex_lower[md[i] >> 4];
 		out[2 * i + 1] = sigv4_hex_lower[md[i] & 0x0f];
@@ -620,6 +680,41 @@ hmac256(const void *key, size_t keylen, const void *data, size_t len,
 	return 0;
 }
 
+/* HMAC-SHA256 under a 32-byte signing key, on the kept context. */
+static int
+hmac256_signing(const unsigned char *key, const void *data, size_t len,
+    unsigned char *md)
+{
+	struct hashers *h = hashers_get();
+	size_t mdlen = 0;
+
+	if (h->mac != NULL) {
+		int ok;
+
+		if (h->mac_keyed && memcmp(h->mac_key, key, sizeof(h->mac_key)) == 0) {
+			ok = EVP_MAC_init(h->mac, NULL, 0, NULL) == 1;
+		} else {
+			OSSL_PARAM params[2];
+
+			params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+			    (char *)"SHA256", 0);
+			params[1] = OSSL_PARAM_construct_end();
+			h->mac_keyed = 0;
+			ok = EVP_MAC_init(h->mac, key, SHA256_DIGEST_LENGTH, params) == 1;
+			if (ok) {
+				memcpy(h->mac_key, key, sizeof(h->mac_key));
+				h->mac_keyed = 1;
+			}
+		}
+		if (ok && EVP_MAC_update(h->mac, data, len) == 1 &&
+		    EVP_MAC_final(h->mac, md, &mdlen, SHA256_DIGEST_LENGTH) == 1 &&
+		    mdlen == SHA256_DIGEST_LENGTH)
+			return 0;
+		h->mac_keyed = 0;
+	}
+	return hmac256(key, SHA256_DIGEST_LENGTH, data, len, md);
+}
+
 /*
  * The signing key depends on the date but not on the request, so it is
  * derived at most once per day; every signature in between costs a hash of
@@ -718,7 +813,7 @@ sigv4_sign(struct sigv4_ctx *ctx, const char *method, const char *uri,
 		return -1;
 	if (derive_key(ctx, amzdate) == -1)
 		return -1;
-	if (hmac256(ctx->key, sizeof(ctx->key), sts, (size_t)slen, sig) == -1)
+	if (hmac256_signing(ctx->key, sts, (size_t)slen, sig) == -1)
 		return -1;
 	for (i = 0; i < sizeof(sig); i++) {
 		sighex[2 * i] = sigv4_hex_lower[sig[i] >> 4];
