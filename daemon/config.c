@@ -32,6 +32,7 @@ enum copt_type {
 	T_MS,      /* milliseconds: an integer, or a string like "10s" */
 	T_LEVEL,   /* log level name */
 	T_ALFMT,   /* access log format */
+	T_DIRREDIR, /* directory redirect policy */
 	T_ORIGINS, /* list of strings, or one comma-separated string */
 	T_MAIN,    /* handled by main(); skipped here, takes no value */
 	T_MAINVAL  /* handled by main(); skipped here, takes a value */
@@ -109,6 +110,9 @@ static const struct copt copts[] = {
 	    O(error_document), 0, 0, "object served with status 404 for unknown paths" },
 	{ "site.directory_listing", "directory-listing", "S3WWWD_DIRECTORY_LISTING", T_BOOL,
 	    O(directory_listing), 0, 1, "list directories that have no index document" },
+	{ "site.directory_redirect", "directory-redirect", "S3WWWD_DIRECTORY_REDIRECT",
+	    T_DIRREDIR, O(directory_redirect), 0, 0,
+	    "redirect /dir to /dir/ if dir/index exists: auto, always or off" },
 	{ "site.cors_origins", "allowed-cors-origins cors-origins",
 	    "S3WWWD_CORS_ORIGINS S3WWW_ALLOWED_CORS_ORIGINS", T_ORIGINS, NOFIELD, 0, 0,
 	    "origins allowed by CORS, comma-separated (\"*\" for any)" },
@@ -344,6 +348,19 @@ set_from_string(struct config *cfg, const struct copt *o, const char *v,
 			cfg->access_log_format = ACCESS_LOG_JSON;
 		else {
 			seterr(err, errsz, "%s: expected combined or json, got \"%s\"", where, v);
+			return -1;
+		}
+		return 0;
+	case T_DIRREDIR:
+		if (strcmp(v, "auto") == 0)
+			cfg->directory_redirect = DIR_REDIRECT_AUTO;
+		else if (strcmp(v, "always") == 0)
+			cfg->directory_redirect = DIR_REDIRECT_ALWAYS;
+		else if (strcmp(v, "off") == 0)
+			cfg->directory_redirect = DIR_REDIRECT_OFF;
+		else {
+			seterr(err, errsz, "%s: expected auto, always or off, got \"%s\"",
+			    where, v);
 			return -1;
 		}
 		return 0;

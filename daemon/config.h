@@ -23,6 +23,8 @@
 #define CONFIG_PATH 1024
 
 enum access_log_format { ACCESS_LOG_COMBINED = 0, ACCESS_LOG_JSON };
+/* When a missing key is checked for key/index to redirect to key/. */
+enum dir_redirect { DIR_REDIRECT_AUTO = 0, DIR_REDIRECT_ALWAYS, DIR_REDIRECT_OFF };
 
 struct config {
 	char path[CONFIG_PATH];       /* the file that was read, "" if none */
@@ -57,6 +59,7 @@ struct config {
 	char spa_file[CONFIG_STR];
 	char error_document[CONFIG_STR];
 	int directory_listing;
+	enum dir_redirect directory_redirect;
 	int norigins;
 	char origins[CONFIG_MAX_ORIGINS][CONFIG_STR]; /* "*" allows any */
 

@@ -1298,6 +1298,29 @@ listing_done(struct conn *c)
 	respond(c, 200, "text/html; charset=utf-8", "Cache-Control: no-cache\r\n", html, off);
 }
 
+/*
+ * Whether a missing key is worth a second request to S3 for key/index,
+ * which turns /docs into a redirect to /docs/.  "auto" asks only for names
+ * without a dot in their last segment: /logo.png or /wp-login.php are not
+ * directories on any real site, and those are most of the misses a public
+ * server answers, each of which would otherwise cost two S3 requests.
+ */
+static int
+dir_redirect_applies(const struct config *cfg, const char *key, size_t keylen)
+{
+	size_t i;
+
+	if (cfg->directory_redirect == DIR_REDIRECT_OFF)
+		return 0;
+	if (cfg->directory_redirect == DIR_REDIRECT_ALWAYS)
+		return 1;
+	for (i = keylen; i > 0 && key[i - 1] != '/'; i--) {
+		if (key[i - 1] == '.')
+			return 0;
+	}
+	return 1;
+}
+
 /* The object was not found: try what the website configuration offers. */
 static void
 not_found(struct conn *c, enum up_phase after)
@@ -1307,7 +1330,8 @@ not_found(struct conn *c, enum up_phase after)
 	const char *m = c->method == HTTP_M_HEAD ? "HEAD" : "GET";
 	char key[S3_KEY_MAX + 1];
 	int dircheck = after == PH_OBJECT && !x->is_dir && x->keylen > 0 &&
-	    x->keylen + 1 + strlen(cfg->index_document) < sizeof(key);
+	    x->keylen + 1 + strlen(cfg->index_document) < sizeof(key) &&
+	    dir_redirect_applies(cfg, x->key, x->keylen);
 
 	/* Neither an object nor a directory: worth remembering for a TTL. */
 	if (c->w->caching && !dircheck && (after == PH_OBJECT || after == PH_DIRCHECK) &&

@@ -4,6 +4,7 @@ Each test starts its own daemon with its own configuration (nginx-tests
 style) and asserts on the raw HTTP exchange: status, headers and body.
 """
 import hashlib
+import re
 import socket
 import time
 import warnings
@@ -75,6 +76,51 @@ def test_index_documents_and_dir_redirect(daemon_factory, minio, site):
     assert r.headers["Location"] == "/docs/"
     r = http(d.port, "GET", "/img/")
     assert r.status == 404
+
+
+def upstream_requests(d):
+    """S3 requests the daemon has made so far, over all workers."""
+    r = http(d.port, "GET", "/metrics")
+    assert r.status == 200
+    return sum(int(v) for v in re.findall(rb"s3wwwd_upstream_requests_total\{[^}]*\} (\d+)",
+                                           r.body))
+
+
+@pytest.mark.parametrize("mode", ["auto", "always", "off"])
+def test_directory_redirect_modes(daemon_factory, minio, s3, site, mode):
+    put_object(s3, site, "v1.2/index.html", b"v\n", content_type="text/html")
+    extra = "" if mode == "auto" else 'site: { directory_redirect = "%s"; };' % mode
+    d = start(daemon_factory, minio, site, extra)
+    want_docs, want_dotted, misses_cost = {
+        "auto": (301, 404, 1), "always": (301, 301, 2), "off": (404, 404, 1)}[mode]
+    r = http(d.port, "GET", "/docs")
+    assert r.status == want_docs
+    if want_docs == 301:
+        assert r.headers["Location"] == "/docs/"
+    r = http(d.port, "GET", "/v1.2")
+    assert r.status == want_dotted
+    if want_dotted == 301:
+        assert r.headers["Location"] == "/v1.2/"
+    # The directory is still served where the link ends in "/".
+    assert http(d.port, "GET", "/v1.2/").body == b"v\n"
+    # A miss with a dot in its name costs one S3 request unless "always".
+    before = upstream_requests(d)
+    assert http(d.port, "GET", "/no/such/logo.png").status == 404
+    assert upstream_requests(d) - before == misses_cost
+    before = upstream_requests(d)
+    assert http(d.port, "GET", "/no/such/page").status == 404
+    assert upstream_requests(d) - before == (1 if mode == "off" else 2)
+
+
+def test_directory_redirect_rejects_unknown_mode(daemon_factory, minio, site):
+    conf = daemon_config(minio, site, harness.free_port(),
+                         'site: { directory_redirect = "sometimes"; };')
+    code, out = daemon_factory.run(conf, ["-t"])
+    assert code == 1, out
+    assert re.search(r'\.conf:\d+: .*expected auto, always or off, got "sometimes"', out), out
+    code, out = daemon_factory.run(daemon_config(minio, site, harness.free_port()),
+                                   ["-t", "-directory-redirect", "always"])
+    assert code == 0, out
 
 
 def test_not_found_plain(daemon_factory, minio, site):
