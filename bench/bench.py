@@ -6,7 +6,10 @@ measures with wrk on loopback (keep-alive) several servers serving the same
 objects, one server at a time:
 
   minio         MinIO itself, anonymous GET of /bucket/key (the upstream ceiling)
-  s3wwwd        the daemon, workers=2, access log off
+  s3wwwd        the daemon, workers=2, access log off, signing its requests
+  s3wwwd-anon   the same without credentials: unsigned reads of the public
+                bucket, which is how the nginx proxy reads it (MinIO then
+                skips verifying a signature: the like-for-like comparison)
   s3wwwd-cache  the daemon with its cache on, only if `s3wwwd -h` mentions one
   s3www         the Go program s3wwwd replaces, only if it could be built
   nginx-proxy   nginx reverse proxy to MinIO, upstream keep-alive, no cache
@@ -216,8 +219,12 @@ class Server:
     def workers(self):
         return children_of(self.proc.p.pid) if self.proc else []
 
+    # Paths a server serves under another name (see S3www).
+    path_map = {}
+
     def url(self, path):
-        return "http://127.0.0.1:%d%s%s" % (self.port, self.prefix, path)
+        return "http://127.0.0.1:%d%s%s" % (self.port, self.prefix,
+                                            self.path_map.get(path, path))
 
     def stop(self):
         if self.proc:
@@ -256,14 +263,18 @@ class S3wwwd(Server):
         if name:
             self.name = name
 
+    anonymous = False  # read the public bucket unsigned, as nginx does
+
     def config(self):
         b = self.b
+        creds = "" if self.anonymous else 'access_key = "%s"; secret_key = "%s";' % (
+            b.access_key, b.secret_key)
         return (
             'listen = "127.0.0.1:%d";\nworkers = 2;\n'
-            's3: { endpoint = "http://127.0.0.1:%d"; bucket = "%s"; access_key = "%s";'
-            ' secret_key = "%s"; region = "us-east-1"; };\n'
+            's3: { endpoint = "http://127.0.0.1:%d"; bucket = "%s"; %s'
+            ' region = "us-east-1"; };\n'
             'log: { level = "warn"; access = ""; };\n'
-        ) % (self.port, b.minio_port, BUCKET, b.access_key, b.secret_key)
+        ) % (self.port, b.minio_port, BUCKET, creds)
 
     def start(self):
         d = os.path.join(self.b.tmp, self.name)
@@ -286,6 +297,9 @@ class S3wwwd(Server):
 
 class S3www(Server):
     name = "s3www"
+    # Go's http.FileServer answers /index.html with a 301 to "./" (its
+    # documented rule); the same object is served as "/".
+    path_map = {"/index.html": "/"}
 
     def start(self):
         b = self.b
@@ -803,8 +817,8 @@ def report(res):
     return "\n".join(lines)
 
 
-def ratio(by, other, o, c):
-    a, b = by.get(("s3wwwd", o, c)), by.get((other, o, c))
+def ratio(by, other, o, c, mine="s3wwwd"):
+    a, b = by.get((mine, o, c)), by.get((other, o, c))
     if not a or not b:
         return None
     key = "mib_s" if o == LARGE else "rps"
@@ -829,6 +843,16 @@ def targets(res):
           [ratio(by, "s3www", o, c) for o in small for c in CONNS], lambda v: v >= 3)
     check("uncached: s3wwwd >= nginx-proxy (no cache) req/s, every object and concurrency",
           [ratio(by, "nginx-proxy", o[0], c) for o in OBJECTS for c in CONNS], lambda v: v >= 1)
+    check("uncached, both reading the public bucket unsigned: s3wwwd-anon >= nginx-proxy",
+          [ratio(by, "nginx-proxy", o[0], c, "s3wwwd-anon") for o in OBJECTS for c in CONNS],
+          lambda v: v >= 1)
+    cached = [o[0] for o in OBJECTS if o[0] != LARGE]
+    check("cached: s3wwwd-cache >= 70% of nginx-disk req/s, every small object",
+          [ratio(by, "nginx-disk", o, c, "s3wwwd-cache") for o in cached for c in CONNS],
+          lambda v: v >= 0.7)
+    check("cached: s3wwwd-cache >= nginx-cache req/s, every small object",
+          [ratio(by, "nginx-cache", o, c, "s3wwwd-cache") for o in cached for c in CONNS],
+          lambda v: v >= 1)
     check("uncached: 10 MiB throughput >= 90% of MinIO's",
           [ratio(by, "minio", LARGE, c) for c in CONNS], lambda v: v >= 0.9)
     idle = res["memory"].get("idle")
@@ -913,6 +937,9 @@ def main():
         b.seed()
 
         servers = [MinioDirect(b), S3wwwd(b)]
+        anon = S3wwwd(b, name="s3wwwd-anon")
+        anon.anonymous = True
+        servers.append(anon)
         if has_cache:
             args = ENV.get("BENCH_CACHE_ARGS", "-cache").split()
             servers.append(S3wwwd(b, args, name="s3wwwd-cache"))

@@ -8,7 +8,8 @@
 #        BENCH_SERVERS=minio,s3wwwd,... BENCH_OBJECTS=1KiB,404,...,
 #        BENCH_SLOW_CLIENTS=1000 (0 skips), BENCH_PROFILE=1,
 #        BENCH_BUILDDIR (default build/bench: an -O2 build made here),
-#        BENCH_CACHE_ARGS (flags that turn s3wwwd's cache on).
+#        BENCH_CACHE_ARGS (flags that turn s3wwwd's cache on),
+#        BENCH_S3WWW_BIN (an s3www binary, when the module proxy refuses it).
 # Writes bench/results/<UTC stamp>.{json,csv}, latest.json, latest.png and
 # profile-<stamp>.txt.
 set -euo pipefail
@@ -25,11 +26,17 @@ bash "$SRCDIR/scripts/deps.sh" wrk nginx linux-perf >&2
 MINIO=$(bash "$SRCDIR/scripts/tools.sh" minio)
 PYTHON=$(bash "$SRCDIR/scripts/tools.sh" benchenv)
 
-# s3www from the Go module proxy at its pinned version; the proxy refuses the
-# module, so this normally fails at once and the column is left out.
+# s3www from the Go module proxy at its pinned version.  The proxy refuses the
+# module, so this normally fails at once and the column is left out, unless
+# BENCH_S3WWW_BIN names an s3www binary built some other way (for example
+# from a source checkout with `go build`, its dependencies from the proxy).
 S3WWW=
 S3WWW_WHY=
-if S3WWW=$(bash "$SRCDIR/scripts/tools.sh" s3www 2>"${TMPDIR:-/tmp}/bench-s3www.$$.log"); then
+if [ -n "${BENCH_S3WWW_BIN:-}" ]; then
+	[ -x "$BENCH_S3WWW_BIN" ] || { say "BENCH_S3WWW_BIN=$BENCH_S3WWW_BIN is not executable" >&2; exit 2; }
+	S3WWW=$BENCH_S3WWW_BIN
+	say "s3www: $S3WWW (from BENCH_S3WWW_BIN)"
+elif S3WWW=$(bash "$SRCDIR/scripts/tools.sh" s3www 2>"${TMPDIR:-/tmp}/bench-s3www.$$.log"); then
 	say "s3www: $S3WWW"
 else
 	S3WWW=
