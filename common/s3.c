@@ -22,6 +22,8 @@
  * "100 Continue" before a PUT body, which S3 and MinIO do not need.
  */
 static char s3_expect_line[] = "Expect:";
+/* libcurl adds "Accept" for any type by default, which tells S3 nothing. */
+static char s3_accept_line[] = "Accept:";
 
 /* Headers set here; an extra line may not name them a second time. */
 static const char *const s3_own_headers[] = {
@@ -458,16 +460,22 @@ s3_request_build(struct s3_request *req, struct sigv4_ctx *sig,
 			goto toolong;
 	}
 
+	/*
+	 * An unsigned request carries no x-amz-date or payload hash: they only
+	 * serve the signature, and the server would parse them for nothing.
+	 */
 	nchain = 0;
-	if (add_line(req->lines[0], sizeof(req->lines[0]), "x-amz-date",
-	    amzdate) == -1 ||
-	    add_line(req->lines[1], sizeof(req->lines[1]),
-	    "x-amz-content-sha256", payload_hash) == -1 ||
-	    (sig != NULL && add_line(req->lines[2], sizeof(req->lines[2]), "Authorization",
-	    auth) == -1))
-		goto toolong;
-	for (i = 0; i < (sig != NULL ? 3u : 2u); i++)
-		chain[nchain++] = req->lines[i];
+	if (sig != NULL) {
+		if (add_line(req->lines[0], sizeof(req->lines[0]), "x-amz-date",
+		    amzdate) == -1 ||
+		    add_line(req->lines[1], sizeof(req->lines[1]),
+		    "x-amz-content-sha256", payload_hash) == -1 ||
+		    add_line(req->lines[2], sizeof(req->lines[2]), "Authorization",
+		    auth) == -1)
+			goto toolong;
+		for (i = 0; i < 3; i++)
+			chain[nchain++] = req->lines[i];
+	}
 	if (token != NULL) {
 		if (add_line(req->token_line, sizeof(req->token_line),
 		    "x-amz-security-token", token) == -1)
@@ -483,6 +491,7 @@ s3_request_build(struct s3_request *req, struct sigv4_ctx *sig,
 		chain[nchain++] = req->lines[3 + i];
 	}
 	chain[nchain++] = s3_expect_line;
+	chain[nchain++] = s3_accept_line;
 
 	for (i = 0; i < (size_t)nchain; i++) {
 		req->slist[i].data = chain[i];

@@ -815,10 +815,11 @@ START_TEST(test_build_path_style)
 	    "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
 	    "Signature=5c8f661dab579b67b75a00c9cc769d6db4e694d5c56f85f51dc734897aaacc63");
 	ck_assert_str_eq(chain_find(&req, "Expect"), "Expect:");
+	ck_assert_str_eq(chain_find(&req, "Accept"), "Accept:");
 	ck_assert_ptr_null(chain_find(&req, "Host"));
 	ck_assert_ptr_null(chain_find(&req, "x-amz-security-token"));
-	ck_assert_int_eq(req.nlines, 4);
-	ck_assert_int_eq(chain_len(&req), 4);
+	ck_assert_int_eq(req.nlines, 5);
+	ck_assert_int_eq(chain_len(&req), 5);
 	ck_assert_ptr_null(req.slist[req.nlines - 1].next);
 
 	/* The bucket itself. */
@@ -826,6 +827,30 @@ START_TEST(test_build_path_style)
 	    "list-type=2&prefix=dir%2F", NULL, NULL, now), 0);
 	ck_assert_str_eq(req.url,
 	    "http://127.0.0.1:9000/site/?list-type=2&prefix=dir%2F");
+}
+END_TEST
+
+/* Without credentials (a public bucket) nothing of SigV4 is sent. */
+START_TEST(test_build_anonymous)
+{
+	static struct s3_request req;
+	static const char *const range[] = { "Range: bytes=0-1", NULL };
+	struct s3_endpoint ep;
+	char err[256];
+
+	ck_assert_int_eq(s3_endpoint_init(&ep, "http://127.0.0.1:9000", "site",
+	    "us-east-1", 0, err, sizeof(err)), 0);
+	ck_assert_int_eq(s3_request_build(&req, NULL, &ep, NULL, "GET", "a.txt", 5,
+	    NULL, NULL, range, 0), 0);
+	ck_assert_str_eq(req.url, "http://127.0.0.1:9000/site/a.txt");
+	ck_assert_ptr_null(chain_find(&req, "Authorization"));
+	ck_assert_ptr_null(chain_find(&req, "x-amz-date"));
+	ck_assert_ptr_null(chain_find(&req, "x-amz-content-sha256"));
+	ck_assert_str_eq(chain_find(&req, "Range:"), "Range: bytes=0-1");
+	ck_assert_str_eq(chain_find(&req, "Expect"), "Expect:");
+	ck_assert_str_eq(chain_find(&req, "Accept"), "Accept:");
+	ck_assert_int_eq(req.nlines, 3);
+	ck_assert_int_eq(chain_len(&req), 3);
 }
 END_TEST
 
@@ -864,8 +889,8 @@ START_TEST(test_build_virtual_host)
 	ck_assert_str_eq(chain_find(&req, "x-amz-content-sha256:"),
 	    "x-amz-content-sha256: UNSIGNED-PAYLOAD");
 	ck_assert_ptr_nonnull(chain_find(&req, "Expect:"));
-	ck_assert_int_eq(req.nlines, 6);
-	ck_assert_int_eq(chain_len(&req), 6);
+	ck_assert_int_eq(req.nlines, 7);
+	ck_assert_int_eq(chain_len(&req), 7);
 
 	/* The bucket itself, virtual-host style. */
 	ck_assert_int_eq(s3_request_build(&req, &sig, &ep, NULL, "GET", NULL, 0,
@@ -1024,8 +1049,8 @@ START_TEST(test_build_refuses)
 	token[S3_TOKEN_MAX] = '\0';
 	ck_assert_int_eq(s3_request_build(&req, &sig, &ep, token, "GET", "k",
 	    1, NULL, NULL, four, 0), 0);
-	ck_assert_int_eq(req.nlines, 9);
-	ck_assert_int_eq(chain_len(&req), 9);
+	ck_assert_int_eq(req.nlines, 10);
+	ck_assert_int_eq(chain_len(&req), 10);
 	ck_assert_str_eq(chain_find(&req, "X-D:"), "X-D: 4");
 	token[S3_TOKEN_MAX] = 'T';
 	token[S3_TOKEN_MAX + 1] = '\0';
@@ -1366,6 +1391,7 @@ sigv4_suite(void)
 	tcase_add_test(tc, test_endpoint_good);
 	tcase_add_test(tc, test_endpoint_bad);
 	tcase_add_test(tc, test_build_path_style);
+	tcase_add_test(tc, test_build_anonymous);
 	tcase_add_test(tc, test_build_virtual_host);
 	tcase_add_test(tc, test_build_aws_example);
 	tcase_add_test(tc, test_build_keys);
