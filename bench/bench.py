@@ -222,9 +222,12 @@ class Server:
     # Paths a server serves under another name (see S3www).
     path_map = {}
 
+    def target(self, path):
+        """The request target for an object path on this server."""
+        return self.prefix + self.path_map.get(path, path)
+
     def url(self, path):
-        return "http://127.0.0.1:%d%s%s" % (self.port, self.prefix,
-                                            self.path_map.get(path, path))
+        return "http://127.0.0.1:%d%s" % (self.port, self.target(path))
 
     def stop(self):
         if self.proc:
@@ -539,7 +542,7 @@ class Bench:
             if header:
                 k, v = header.split(": ", 1)
                 hdrs[k] = v
-            c.request("GET", srv.prefix + path, headers=hdrs)
+            c.request("GET", srv.target(path), headers=hdrs)
             r = c.getresponse()
             body = r.read()
             c.close()
