@@ -14,13 +14,15 @@
 # at once on this project's machines.  The benchmark treats that failure as
 # "s3www unavailable" and leaves its column out; it tries again on every run
 # (one request, well under a second), so the column appears by itself if
-# the proxy ever serves the module.  s3www's source is never fetched any
-# other way.
+# the proxy ever serves the module.  This script never fetches s3www's
+# source any other way; bench/run.sh takes a binary built elsewhere from
+# BENCH_S3WWW_BIN (see bench/README.md for how the published figures'
+# s3www was built).
 
 TOOLS+=(benchenv s3www)
 
 S3WWW_MODULE=github.com/harshavardhana/s3www
-S3WWW_VERSION=v0.8.0
+S3WWW_VERSION=v1.0.0
 BENCH_REQUIREMENTS="$SRCDIR/bench/requirements.txt"
 
 tool_benchenv() {
