@@ -750,6 +750,23 @@ serve_entry(struct conn *c, struct cache_entry *e)
 	c->state = CS_SEND;
 }
 
+/* Ask S3 whether the stale copy in x->reval is still the object. */
+static void
+start_reval(struct conn *c)
+{
+	struct xfer *x = c->x;
+	static char line[320];
+	const char *fwd[2];
+
+	snprintf(line, sizeof(line), "If-None-Match: %s", x->reval->hdr[CH_ETAG]);
+	fwd[0] = line;
+	fwd[1] = NULL;
+	x->phase = PH_REVAL;
+	c->state = CS_UPSTREAM;
+	if (upstream_start(c, "HEAD", x->key, x->keylen, NULL, fwd) == -1)
+		respond_error(c, 500, "cannot build the upstream request");
+}
+
 /*
  * Look the object up in the cache.  Returns 1 when the request was answered
  * from it.  Otherwise the request goes to S3, marked to fill the cache when
@@ -780,8 +797,23 @@ try_cache(struct conn *c)
 	}
 	w->cache.misses++;
 	metrics_cache(0);
-	if (!plain)
+	if (!plain) {
+		/*
+		 * A range, a conditional or a HEAD for a stale copy: ask S3
+		 * with a HEAD whether the copy is current, and answer from it.
+		 * Sending the request on instead would leave the copy stale
+		 * for as long as only such requests come, which for media
+		 * (ranges only) is for ever.
+		 */
+		if (e != NULL && !e->negative && e->hdr[CH_ETAG][0] != '\0' &&
+		    (c->method == HTTP_M_GET || c->method == HTTP_M_HEAD)) {
+			x->reval = e;
+			cache_hold(e);
+			start_reval(c);
+			return 1;
+		}
 		return 0;
+	}
 	x->fill = 1;
 	if (e != NULL && e->hdr[CH_ETAG][0] != '\0') {
 		x->reval = e;
@@ -1473,6 +1505,20 @@ conn_up_done(struct conn *c, CURLcode rc)
 		cache_fill_done(c);
 		c->state = CS_SEND;
 		conn_run(c);
+		return;
+	}
+	if (x->phase == PH_REVAL) {
+		if (rc == CURLE_OK && x->up_status == 304) {
+			cache_refresh(&c->w->cache, x->reval, c->w->now_ms);
+			serve_entry(c, x->reval);
+			conn_run(c);
+			return;
+		}
+		/* Changed, gone or unknown: drop the copy, ask for the request. */
+		cache_remove(&c->w->cache, x->reval);
+		cache_release(&c->w->cache, x->reval);
+		x->reval = NULL;
+		start_object(c);
 		return;
 	}
 	if (x->reval != NULL && rc == CURLE_OK && x->phase == PH_OBJECT) {

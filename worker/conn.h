@@ -42,7 +42,8 @@ enum up_phase {
 	PH_SPA,      /* the single-page-app fallback */
 	PH_ERRDOC,   /* the custom 404 page */
 	PH_READY,    /* readiness probe */
-	PH_LIST      /* directory listing */
+	PH_LIST,     /* directory listing */
+	PH_REVAL     /* HEAD with If-None-Match for a stale cached copy */
 };
 
 /* Upstream response headers we pass on. */

@@ -87,6 +87,49 @@ def test_conditionals_and_ranges_on_hits(daemon_factory, minio, s3, bucket):
     assert (hit, miss) == (10, 1)
 
 
+def upstream_by_code(d):
+    text = http(d.port, "GET", "/metrics").body.decode()
+    return {c: int(v) for c, v in
+            re.findall(r's3wwwd_upstream_requests_total\{code="(\w+)"\} (\d+)', text)}
+
+
+def test_stale_copy_revalidated_for_ranges(daemon_factory, minio, s3, bucket):
+    """Only range requests after the TTL: the copy is revalidated with a
+    HEAD (304) and the ranges answered from memory, not sent on for ever."""
+    body = bytes(range(256)) * 4
+    put_object(s3, bucket, "clip.bin", body, content_type="application/octet-stream")
+    d = start(daemon_factory, minio, bucket, 'enabled = true; ttl = "500ms";')
+    assert http(d.port, "GET", "/clip.bin").body == body      # fills the cache
+    time.sleep(0.7)
+    before = upstream_by_code(d)
+    r = http(d.port, "GET", "/clip.bin", headers={"Range": "bytes=10-19"})
+    assert (r.status, r.body) == (206, body[10:20])
+    assert r.headers["Content-Range"] == "bytes 10-19/1024"
+    after = upstream_by_code(d)
+    assert after.get("3xx", 0) - before.get("3xx", 0) == 1    # the HEAD got a 304
+    assert sum(after.values()) - sum(before.values()) == 1
+    # Fresh again: more ranges and a conditional cost S3 nothing.
+    for i in range(5):
+        r = http(d.port, "GET", "/clip.bin", headers={"Range": "bytes=%d-%d" % (i, i + 1)})
+        assert (r.status, r.body) == (206, body[i:i + 2])
+    r = http(d.port, "GET", "/clip.bin", headers={"If-None-Match": r.headers["ETag"]})
+    assert r.status == 304
+    assert sum(upstream_by_code(d).values()) == sum(after.values())
+    # Changed in S3: the stale copy is dropped and the range comes from S3.
+    put_object(s3, bucket, "clip.bin", b"new" * 10, content_type="application/octet-stream")
+    time.sleep(0.7)
+    r = http(d.port, "GET", "/clip.bin", headers={"Range": "bytes=0-5"})
+    assert (r.status, r.body) == (206, b"newnew")
+    assert r.headers["Content-Range"] == "bytes 0-5/30"
+    # Deleted: a stale copy never answers for a missing object.
+    put_object(s3, bucket, "gone.bin", b"x" * 100, content_type="application/octet-stream")
+    assert http(d.port, "GET", "/gone.bin").status == 200
+    s3.delete_object(Bucket=bucket, Key="gone.bin")
+    time.sleep(0.7)
+    assert http(d.port, "GET", "/gone.bin", headers={"Range": "bytes=0-1"}).status == 404
+    assert http(d.port, "HEAD", "/gone.bin").status == 404
+
+
 def test_large_objects_not_cached(daemon_factory, minio, s3, bucket):
     put_object(s3, bucket, "big.bin", b"a" * (300 * 1024))
     d = start(daemon_factory, minio, bucket,
