@@ -330,7 +330,8 @@ events {{ worker_connections 4096; }}
 http {{
     access_log off;
     sendfile on;
-    tcp_nopush on;
+    tcp_nopush off;         # on, a 100 KiB cached file waited 40 ms for a
+                            # delayed ACK per request (23 req/s at 1 connection)
     tcp_nodelay on;
     keepalive_timeout 60s;
     keepalive_requests 10000;   # s3wwwd's default
