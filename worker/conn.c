@@ -1104,40 +1104,17 @@ conn_up_body(struct conn *c, const char *p, size_t n)
 		x->errbody[x->errbody_len] = '\0';
 		return n;
 	}
-	if (x->out_off == x->out_len && c->writable) {
-		ssize_t k;
-
-		fill_copy(x, p, n);
-		/*
-		 * Nothing is queued: hand the data straight to the socket and
-		 * keep only what it does not take.  The rest always fits, since
-		 * libcurl's chunks are smaller than the buffer.
-		 */
-		k = io_write(c, p, n);
-
-		if (k == -1 || k == 0) {
-			conn_close(c);
-			return 0;
-		}
-		if (k == -2) {
-			c->writable = 0;
-			k = 0;
-		} else {
-			c->progress_ms = c->w->now_ms;
-		}
-		c->body_sent += (uint64_t)k;
-		x->out_off = 0;
-		x->out_len = n - (size_t)k;
-		memcpy(x->out, p + k, x->out_len);
-		c->body_sent += x->out_len;
-		return n;
-	}
 	/*
-	 * Something is queued (at least the response head), or the socket is
-	 * full: queue the chunk behind it, so that a small response leaves in
-	 * one call, whole or not at all.
+	 * Queue the chunk behind what is queued (at least the response head
+	 * of a small response, which then leaves in one call).  libcurl hands
+	 * over a large read in 16 KiB chunks: a full chunk waits for the next
+	 * ones of the same read, and the worker sends them together once
+	 * libcurl returns (conn_flush_pending), so that a large object goes
+	 * out in a quarter of the system calls.
 	 */
-	if (x->out_off > 0) {
+	if (x->out_off == x->out_len) {
+		x->out_off = x->out_len = 0;
+	} else if (x->out_off > 0 && sizeof(x->out) - x->out_len < n) {
 		memmove(x->out, x->out + x->out_off, x->out_len - x->out_off);
 		x->out_len -= x->out_off;
 		x->out_off = 0;
@@ -1151,9 +1128,36 @@ conn_up_body(struct conn *c, const char *p, size_t n)
 	memcpy(x->out + x->out_len, p, n);
 	x->out_len += n;
 	c->body_sent += n;
+	if (!c->writable)
+		return n; /* sent when the socket has room again */
+	if (n == CURL_MAX_WRITE_SIZE && sizeof(x->out) - x->out_len >= CURL_MAX_WRITE_SIZE) {
+		if (!c->flush_queued) {
+			c->flush_queued = 1;
+			c->flush_next = c->w->flush_list;
+			c->w->flush_list = c;
+		}
+		return n;
+	}
+	if (flush_out(c) == -1)
+		return 0; /* closed: aborts the transfer */
 	if (flush_out(c) == -1)
 		return 0;
 	return n;
+}
+
+void
+conn_flush_pending(struct worker *w)
+{
+	while (w->flush_list != NULL) {
+		struct conn *c = w->flush_list;
+
+		w->flush_list = c->flush_next;
+		c->flush_next = NULL;
+		c->flush_queued = 0;
+		/* Closed ones stay allocated until conn_reap(), after this. */
+		if (c->state != CS_CLOSED && c->x != NULL)
+			flush_out(c);
+	}
 }
 
 /*

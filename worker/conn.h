@@ -103,6 +103,8 @@ struct conn {
 	enum conn_state state;
 	int readable, writable;
 	int peer_closed;  /* the peer's FIN was seen: read until EOF */
+	int flush_queued; /* on the worker's flush_list */
+	struct conn *flush_next;
 	uint64_t deadline_ms;
 	uint64_t progress_ms; /* last time a send made progress */
 	char peer[48];
@@ -140,6 +142,8 @@ void conn_reap(struct worker *w);
 /* Upstream callbacks into the connection (see upstream.c). */
 size_t conn_up_header(struct conn *c, const char *p, size_t n);
 size_t conn_up_body(struct conn *c, const char *p, size_t n);
+/* Send what conn_up_body() queued during a libcurl call; call after each. */
+void conn_flush_pending(struct worker *w);
 void conn_up_done(struct conn *c, CURLcode rc);
 
 #endif

@@ -353,6 +353,7 @@ upstream_resume(struct conn *c)
 	x->up_paused = 0;
 	/* This may call the write callback at once, which may pause again. */
 	curl_easy_pause(x->easy, CURLPAUSE_CONT);
+	conn_flush_pending(c->w);
 	check_done(c->w);
 }
 
@@ -374,6 +375,7 @@ upstream_socket_event(struct worker *w, int fd, uint32_t events)
 	if (events & (EPOLLERR | EPOLLHUP))
 		flags |= CURL_CSELECT_ERR;
 	curl_multi_socket_action(w->multi, fd, flags, &running);
+	conn_flush_pending(w);
 	check_done(w);
 }
 
@@ -386,6 +388,7 @@ upstream_run_expired(struct worker *w)
 		return;
 	w->curl_deadline_ms = 0;
 	curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	conn_flush_pending(w);
 	check_done(w);
 }
 
@@ -398,6 +401,7 @@ upstream_run_due(struct worker *w)
 	while (w->curl_timeout_now) {
 		w->curl_timeout_now = 0;
 		curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		conn_flush_pending(w);
 		check_done(w);
 	}
 }

@@ -66,6 +66,7 @@ struct worker {
 
 	struct conn *conns;   /* every open connection */
 	struct conn *reap;    /* closed, to be freed outside callbacks */
+	struct conn *flush_list; /* output queued during a libcurl call */
 	int nconns;
 	struct xfer *free_xfers;
 	int nfree_xfers;
