@@ -225,6 +225,11 @@ must_reject "a duration without a unit" "at '/server/limits/drainTimeout'" \
 	--set-string server.limits.drainTimeout=30
 must_reject "an unknown access log format" "at '/server/accessLog'" --set server.accessLog=xml
 must_reject "a port out of range" "at '/server/port'" --set server.port=70000
+must_reject "an unknown directory redirect mode" "at '/site/directoryRedirect'" \
+	--set site.directoryRedirect=sometimes
+must_reject "a cache ttl without a unit" "at '/server/cache/ttl'" \
+	--set-string server.cache.ttl=10
+must_reject "a cache of no memory" "at '/server/cache/memoryMiB'" --set server.cache.memoryMiB=0
 must_reject "a control character in a string" "at '/s3/bucketPath'" \
 	--set-string "s3.bucketPath=$(printf 'a\tb')"
 must_reject "an invalid bucket name" "at '/s3/bucket'" --set s3.bucket=Not_A_Bucket

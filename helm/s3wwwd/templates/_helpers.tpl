@@ -144,7 +144,15 @@ site: {
   spa_file = {{ include "s3wwwd.str" $v.site.spaFile }};
   error_document = {{ include "s3wwwd.str" $v.site.errorDocument }};
   directory_listing = false;
+  directory_redirect = {{ include "s3wwwd.str" $v.site.directoryRedirect }};
   cors_origins = [ {{- range $i, $o := $v.site.corsOrigins }}{{ if $i }},{{ end }} {{ include "s3wwwd.str" $o }}{{ end }} ];
+};
+
+cache: {
+  enabled = {{ $v.server.cache.enabled }};
+  memory = {{ int $v.server.cache.memoryMiB }};
+  max_object_size = {{ int $v.server.cache.maxObjectSizeKiB }};
+  ttl = {{ include "s3wwwd.str" $v.server.cache.ttl }};
 };
 
 limits: {
