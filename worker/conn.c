@@ -180,6 +180,16 @@ conn_reap(struct worker *w)
 
 	while ((c = w->reap) != NULL) {
 		w->reap = c->next;
+		if (c->flush_queued) {
+			/* Never left there past a libcurl call; kept safe anyway. */
+			struct conn **pp = &w->flush_list;
+
+			while (*pp != NULL && *pp != c)
+				pp = &(*pp)->flush_next;
+			if (*pp == c)
+				*pp = c->flush_next;
+			c->flush_queued = 0;
+		}
 		if (c->x != NULL) {
 			upstream_stop(c);
 			xfer_cache_done(w, c->x);
