@@ -63,6 +63,46 @@ def _deadline_loop(timeout, interval=0.05):
         time.sleep(interval)
 
 
+
+def wait_for(pred, timeout, interval=0.02, what="condition"):
+    """Poll pred() until it returns something truthy; return that value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() >= end:
+            pytest.fail("timed out after %.1fs waiting for %s" % (timeout, what), pytrace=False)
+        time.sleep(interval)
+
+
+def start_serving(daemon_factory, config_text, workers=2, **kw):
+    """Start the daemon and wait until the master says all workers accept."""
+    d = daemon_factory.start(config_text, **kw)
+    d.wait_log(r"serving .* with %d workers" % workers, timeout=15)
+    return d
+
+
+def metric(d, name, labels=None):
+    """Value of one sample of the daemon's /metrics: the sum over the samples
+    of that name whose labels include `labels`."""
+    r = d.get("/metrics")
+    assert r.status == 200, r
+    total, seen = 0.0, False
+    for line in r.text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$", line)
+        if not m or m.group(1) != name:
+            continue
+        lab = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
+        if labels and any(lab.get(k) != v for k, v in labels.items()):
+            continue
+        total += float(m.group(3))
+        seen = True
+    assert seen, "no sample %s%s in /metrics:\n%s" % (name, labels or "", r.text)
+    return total
+
 # ---------------------------------------------------------------------------
 # ports and binaries
 

@@ -29,7 +29,7 @@ import time
 import pytest
 
 import harness
-from harness import daemon_config, http, put_object
+from harness import daemon_config, http, put_object, start_serving, wait_for
 
 
 # ---------------------------------------------------------------------------
@@ -55,21 +55,8 @@ def no_sanitizer_segv():
     return env
 
 
-def start_serving(daemon_factory, text, workers=2, **kw):
-    d = daemon_factory.start(text, **kw)
-    d.wait_log(r"serving .* with %d workers" % workers, timeout=15)
-    return d
 
 
-def wait_for(pred, timeout, interval=0.05, what="condition"):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() >= end:
-            pytest.fail("timed out after %.1fs waiting for %s" % (timeout, what), pytrace=False)
-        time.sleep(interval)
 
 
 def timed_get(d, path, timeout=10):

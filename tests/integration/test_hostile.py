@@ -26,7 +26,8 @@ import time
 import pytest
 
 import harness
-from harness import daemon_config, http, http_raw, parse_response, parse_responses, put_object
+from harness import (daemon_config, http, http_raw, metric, parse_response, parse_responses,
+                     put_object, start_serving, wait_for)
 
 CONTROL_MAX_S = 0.5    # "normal speed" for one small request on loopback
 SMUGGLED = b"this body must never be served"
@@ -41,10 +42,6 @@ def cfg(minio, bucket, port, extra="", workers=2):
     return text.replace("workers = 2;", "workers = %d;" % workers, 1)
 
 
-def start_serving(daemon_factory, text, workers=2, **kw):
-    d = daemon_factory.start(text, **kw)
-    d.wait_log(r"serving .* with %d workers" % workers, timeout=15)
-    return d
 
 
 def proc_status(pid, field):
@@ -91,25 +88,8 @@ def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
-def metric(d, name):
-    r = d.get("/metrics")
-    assert r.status == 200, r
-    for line in r.text.splitlines():
-        m = re.match(r"^%s(?:\{[^}]*\})?\s+(\S+)$" % re.escape(name), line)
-        if m:
-            return float(m.group(1))
-    pytest.fail("no %s in /metrics" % name, pytrace=False)
 
 
-def wait_for(pred, timeout, interval=0.05, what="condition"):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() >= end:
-            pytest.fail("timed out after %.1fs waiting for %s" % (timeout, what), pytrace=False)
-        time.sleep(interval)
 
 
 def control(d, n=5, path="/a.txt", body=b"0123456789abcdefghij"):
@@ -496,11 +476,6 @@ def test_pipeline_flood_without_reading(daemon):
     assert_unharmed(daemon, kids)
 
 
-def metric_sum(d, name):
-    r = d.get("/metrics")
-    assert r.status == 200, r
-    return sum(float(m.group(1)) for m in re.finditer(
-        r"^%s(?:\{[^}]*\})?\s+(\S+)$" % re.escape(name), r.text, re.M))
 
 
 def test_pipelined_requests_stop_when_the_client_does_not_read(daemon):
@@ -520,9 +495,9 @@ def test_pipelined_requests_stop_when_the_client_does_not_read(daemon):
             except BlockingIOError:
                 time.sleep(0.05)
         time.sleep(2)
-        a = metric_sum(daemon, "s3wwwd_upstream_requests_total")
+        a = metric(daemon, "s3wwwd_upstream_requests_total")
         time.sleep(2)
-        b = metric_sum(daemon, "s3wwwd_upstream_requests_total")
+        b = metric(daemon, "s3wwwd_upstream_requests_total")
         print("upstream requests for a client that reads nothing: %d, then %d more in 2 s"
               % (a, b - a))
         # The answers already sent fill at most a few hundred KiB of buffers

@@ -28,7 +28,7 @@ import time
 import pytest
 
 import harness
-from harness import http, put_object
+from harness import http, metric, put_object, start_serving, wait_for
 
 
 # ---------------------------------------------------------------------------
@@ -41,23 +41,8 @@ def cfg(minio, bucket, port, workers=2, extra="", log='level = "info";'):
     return text.replace('log: { level = "info"; };', "log: { %s };" % log, 1)
 
 
-def start_serving(daemon_factory, config_text, workers, **kw):
-    """Start the daemon and wait until the master says all workers accept."""
-    d = daemon_factory.start(config_text, **kw)
-    d.wait_log(r"serving .* with %d workers" % workers, timeout=15)
-    return d
 
 
-def wait_for(pred, timeout, interval=0.02, what="condition"):
-    """Poll pred() until it returns something truthy; return that value."""
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() >= end:
-            pytest.fail("timed out after %.1fs waiting for %s" % (timeout, what), pytrace=False)
-        time.sleep(interval)
 
 
 def pid_alive(pid):
@@ -82,24 +67,6 @@ def rss_kib(pid, field="VmRSS"):
     return int(proc_status(pid, field)[0])
 
 
-def metric(d, name, labels=None):
-    """Value of one sample of /metrics (the sum if labels match several)."""
-    r = d.get("/metrics")
-    assert r.status == 200, r
-    total, seen = 0.0, False
-    for line in r.text.splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$", line)
-        if not m or m.group(1) != name:
-            continue
-        lab = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
-        if labels and any(lab.get(k) != v for k, v in labels.items()):
-            continue
-        total += float(m.group(3))
-        seen = True
-    assert seen, "no sample %s%s in /metrics:\n%s" % (name, labels or "", r.text)
-    return total
 
 
 def tcp_table():

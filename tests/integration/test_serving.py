@@ -12,7 +12,8 @@ import warnings
 import pytest
 
 import harness
-from harness import daemon_config, http, http_raw, parse_response, parse_responses, put_object
+from harness import (daemon_config, http, http_raw, metric, parse_response, parse_responses,
+                     put_object)
 
 
 @pytest.fixture
@@ -78,14 +79,6 @@ def test_index_documents_and_dir_redirect(daemon_factory, minio, site):
     assert r.status == 404
 
 
-def upstream_requests(d):
-    """S3 requests the daemon has made so far, over all workers."""
-    r = http(d.port, "GET", "/metrics")
-    assert r.status == 200
-    return sum(int(v) for v in re.findall(rb"s3wwwd_upstream_requests_total\{[^}]*\} (\d+)",
-                                           r.body))
-
-
 @pytest.mark.parametrize("mode", ["auto", "always", "off"])
 def test_directory_redirect_modes(daemon_factory, minio, s3, site, mode):
     put_object(s3, site, "v1.2/index.html", b"v\n", content_type="text/html")
@@ -104,12 +97,12 @@ def test_directory_redirect_modes(daemon_factory, minio, s3, site, mode):
     # The directory is still served where the link ends in "/".
     assert http(d.port, "GET", "/v1.2/").body == b"v\n"
     # A miss with a dot in its name costs one S3 request unless "always".
-    before = upstream_requests(d)
+    before = metric(d, "s3wwwd_upstream_requests_total")
     assert http(d.port, "GET", "/no/such/logo.png").status == 404
-    assert upstream_requests(d) - before == misses_cost
-    before = upstream_requests(d)
+    assert metric(d, "s3wwwd_upstream_requests_total") - before == misses_cost
+    before = metric(d, "s3wwwd_upstream_requests_total")
     assert http(d.port, "GET", "/no/such/page").status == 404
-    assert upstream_requests(d) - before == (1 if mode == "off" else 2)
+    assert metric(d, "s3wwwd_upstream_requests_total") - before == (1 if mode == "off" else 2)
 
 
 def test_directory_redirect_rejects_unknown_mode(daemon_factory, minio, site):
