@@ -17,9 +17,7 @@
  * Run it with stdin redirected from /dev/null (run.sh does): a fuzzed
  * "access_key_file = /dev/stdin" must not wait for a terminal.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1
-#endif
+#include "fuzz.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,15 +28,6 @@
 #include <unistd.h>
 
 #include "config.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
 
 #define MAXARGS 32
 #define TERMINATED(field) CHECK(strnlen((field), sizeof(field)) < sizeof(field))

@@ -13,10 +13,7 @@
  * split between reads, a key never holds a dot segment, an empty segment,
  * a control byte or invalid UTF-8, and dates survive a round trip.
  */
-/* memmem is a GNU/BSD extension. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1
-#endif
+#include "fuzz.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,15 +23,6 @@
 #include <time.h>
 
 #include "http.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
 
 static struct http_request req, req2;
 

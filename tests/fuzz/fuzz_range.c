@@ -14,6 +14,8 @@
  * Build and run: tests/fuzz/run.sh (or see the command at the top of
  * fuzz_http.c, with this file instead).
  */
+#include "fuzz.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,15 +24,6 @@
 #include <time.h>
 
 #include "http.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
 
 static void
 check_range(const char *p, size_t len, int64_t size)

@@ -16,10 +16,7 @@
  * header lines) holds a control byte, a space, or a CR/LF that could split
  * a header; and the URL's path is exactly what was signed.
  */
-/* memmem is a GNU extension. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1
-#endif
+#include "fuzz.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,15 +27,6 @@
 
 #include "s3.h"
 #include "sigv4.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
 
 #define NFIELDS 23
 
