@@ -14,7 +14,9 @@
 # never leaves something that a later run would take for a finished install.
 #
 # Environment: S3WWWD_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/s3wwwd),
-#              S3WWWD_PYTHON (interpreter for the venv, see find_python).
+#              S3WWWD_PYTHON (interpreter for the venv, see find_python),
+#              S3WWWD_TOOLS_NO_BUILD=1 (print the path of a tool that is
+#              already built; fail instead of building one that is not).
 #
 # Adding a tool: write tool_NAME (prints the path, usually via 'cached'),
 # a build_NAME it passes to 'cached', and add NAME to TOOLS.
@@ -44,6 +46,8 @@ cached() {
 	local name=$1 builder=$2
 	local dir="$CACHE/$name"
 	[ -e "$dir/.complete" ] && return 0
+	# Asked only where a tool is, never to build it (scripts/cluster.sh run).
+	[ "${S3WWWD_TOOLS_NO_BUILD:-0}" = 1 ] && die "$name is not built"
 
 	mkdir -p "$CACHE"
 	local lockfd

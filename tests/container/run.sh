@@ -33,25 +33,14 @@ die() { printf 'container: error: %s\n' "$*" >&2; exit 1; }
 VERSION=$(sed -n 's/^AC_INIT(\[s3wwwd\], \[\([^]]*\)\].*/\1/p' configure.ac)
 [ -n "$VERSION" ] || die "cannot read the version from configure.ac"
 IMAGE=${S3WWWD_IMAGE:-localhost/s3wwwd:$VERSION}
-BASE_IMAGE=localhost/debian:bookworm-slim
-BUILD_DEPS_IMAGE=localhost/s3wwwd-build-deps:cache
 # The image must stay small: the runtime stage has only the libraries.
 MAX_IMAGE_MB=150
 # The chart needs a Kubernetes version to render (its kubeVersion constraint).
 KUBE_VERSION=1.34.4
 
-# These machines refuse the resource limits podman and buildah give
-# containers by default (1048576 open files and processes): runc then fails
-# with "error setting rlimits".  Open files get the host's own hard limit;
-# processes 32768 (higher values are refused here even below the host's
-# hard limit).  Passed as flags rather than written into
-# /etc/containers/containers.conf, so the test changes nothing on the machine.
-nofile=$(ulimit -Hn)
-nproc=$(ulimit -Hu)
-[ "$nofile" = unlimited ] && nofile=1048576
-{ [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; } && nproc=32768
-ulimit_opts=(--ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc")
-podman() { command podman --runtime runc "$@"; }
+# podman with runc and the resource limits these machines accept
+# (scripts/images.sh has the details).
+podman() { bash "$SRCDIR/scripts/images.sh" podman "$@"; }
 
 PASSED=0
 FAILED=0
@@ -68,7 +57,6 @@ say "dependencies"
 bash scripts/deps.sh podman runc mmdebstrap python3-yaml >/dev/null
 MINIO=$(bash scripts/tools.sh minio)
 HELM=$(bash scripts/tools.sh helm)
-ROOTFS=$(bash scripts/tools.sh debianrootfs)
 
 TMP=$(mktemp -d /tmp/s3wwwd-container.XXXXXX)
 NETNS=s3wwwd-ct-$$
@@ -97,36 +85,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-# The base image: re-imported when the cached rootfs changed (its directory
-# name carries a hash of how it was made).
-rootfs_id=$(basename "$(dirname "$ROOTFS")")
-have=$(podman image inspect --format '{{index .Labels "org.s3wwwd.rootfs"}}' "$BASE_IMAGE" 2>/dev/null || true)
-if [ "$have" != "$rootfs_id" ]; then
-	say "importing $ROOTFS as $BASE_IMAGE"
-	podman import --quiet \
-		--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-		--change 'CMD ["/bin/bash"]' \
-		--change "LABEL org.s3wwwd.rootfs=$rootfs_id" \
-		"$ROOTFS" "$BASE_IMAGE" >/dev/null
-fi
-
 # ---- the image -------------------------------------------------------------------
 
-say "building $IMAGE (log: $TMP/build.log)"
+# On the Debian base bootstrapped from Debian's packages (no registry here);
+# podman's layer cache makes a rebuild fast.
 start=$SECONDS
-build() {
-	podman build --pull=never --layers "${ulimit_opts[@]}" --build-arg JOBS=2 \
-		-f Containerfile "$@" . >>"$TMP/build.log" 2>&1
-}
-# The toolchain stage gets a name so that it stays cached while the compile
-# layers and images of earlier builds (the sources change all the time) are
-# pruned: only dangling images of this Containerfile's stages (labelled
-# org.s3wwwd.stage), nobody else's.
-if build --target build-deps -t "$BUILD_DEPS_IMAGE" && build -t "$IMAGE"; then
+if bash scripts/images.sh s3wwwd "$IMAGE" >/dev/null; then
 	pass "image builds from the Containerfile ($((SECONDS - start))s)"
-	podman image prune -f --filter label=org.s3wwwd.stage >/dev/null 2>&1 || true
 else
-	tail -n 40 "$TMP/build.log"
 	fail "image builds from the Containerfile"
 	finish
 fi
@@ -148,7 +114,7 @@ else
 fi
 
 # The runtime stage must not carry the build stage's tools and headers.
-if out=$(podman run --rm "${ulimit_opts[@]}" --read-only --entrypoint /bin/sh "$IMAGE" -c \
+if out=$(podman run --rm --read-only --entrypoint /bin/sh "$IMAGE" -c \
 	'for f in gcc cc make autoconf; do command -v $f && exit 1; done
 	 test ! -e /usr/include/curl && test ! -e /src && test ! -e /out' 2>&1); then
 	pass "no compiler, headers or sources in the runtime image"
@@ -156,7 +122,7 @@ else
 	fail "no compiler, headers or sources in the runtime image" "$out"
 fi
 
-if out=$(podman run --rm "${ulimit_opts[@]}" --read-only --read-only-tmpfs=false \
+if out=$(podman run --rm --read-only --read-only-tmpfs=false \
 	"$IMAGE" -version 2>&1) && [ "$out" = "s3wwwd $VERSION" ]; then
 	pass "s3wwwd -version in the image: $out"
 else
@@ -200,7 +166,7 @@ chmod 0440 "$TMP/credentials"/*
 CREDS_MOUNT=(-v "$TMP/credentials:/var/run/secrets/s3wwwd:ro")
 
 # Seed with the image's own tool and demo site, as the Terraform seeding Job does.
-if out=$(podman run --rm "${ulimit_opts[@]}" "${NS_OPT[@]}" --read-only --read-only-tmpfs=false \
+if out=$(podman run --rm "${NS_OPT[@]}" --read-only --read-only-tmpfs=false \
 	--cap-drop=ALL --security-opt=no-new-privileges "${CREDS_MOUNT[@]}" \
 	--entrypoint /usr/bin/s3wwwd-seed "$IMAGE" \
 	--endpoint http://127.0.0.1:9000 --bucket site --wait 30 \
@@ -238,7 +204,7 @@ chmod 0755 "$TMP/conf"
 chmod 0644 "$TMP/conf/s3wwwd.conf"
 CONF_MOUNT=(-v "$TMP/conf:/etc/s3wwwd:ro")
 
-if out=$(podman run --rm "${ulimit_opts[@]}" "${NS_OPT[@]}" --read-only --read-only-tmpfs=false \
+if out=$(podman run --rm "${NS_OPT[@]}" --read-only --read-only-tmpfs=false \
 	"${CONF_MOUNT[@]}" "${CREDS_MOUNT[@]}" "$IMAGE" -t -c /etc/s3wwwd/s3wwwd.conf 2>&1); then
 	pass "s3wwwd -t accepts the chart's configuration"
 else
@@ -247,7 +213,7 @@ fi
 
 # As in the pod: read-only root, nothing writable at all (no tmpfs either),
 # no capabilities, no privilege escalation, the image's default command.
-podman run -d --name "$CTR" "${ulimit_opts[@]}" "${NS_OPT[@]}" \
+podman run -d --name "$CTR" "${NS_OPT[@]}" \
 	--read-only --read-only-tmpfs=false --cap-drop=ALL --security-opt=no-new-privileges \
 	"${CONF_MOUNT[@]}" "${CREDS_MOUNT[@]}" "$IMAGE" >/dev/null
 
@@ -343,7 +309,7 @@ fi
 # running daemon; the Service name resolves to it through /etc/hosts.
 mapfile -d '' -t test_argv <"$TMP/helm-test.argv"
 fullname=$RELEASE-s3wwwd
-if out=$(podman run --rm "${ulimit_opts[@]}" "${NS_OPT[@]}" --read-only --read-only-tmpfs=false \
+if out=$(podman run --rm "${NS_OPT[@]}" --read-only --read-only-tmpfs=false \
 	--cap-drop=ALL --security-opt=no-new-privileges --add-host "$fullname:127.0.0.1" \
 	--entrypoint "${test_argv[0]}" "$IMAGE" "${test_argv[@]:1}" 2>&1) &&
 	[[ $out == *PASS* ]]; then
