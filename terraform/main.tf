@@ -38,6 +38,8 @@ locals {
   secret_key_key = "secretKey"
 
   image = "${var.s3wwwd_image.repository}:${var.s3wwwd_image.tag}"
+
+  pod_security_level = var.minio_persistence.enabled ? "restricted" : "baseline"
 }
 
 resource "kubernetes_namespace_v1" "this" {
@@ -45,11 +47,12 @@ resource "kubernetes_namespace_v1" "this" {
 
   metadata {
     name = var.namespace
-    # Pod Security: the seeding Job and s3wwwd meet "restricted"; the MinIO
-    # chart's pods only "baseline" (no seccomp profile, capabilities kept),
-    # so that is what is enforced, and "restricted" only warned about.
+    # Pod Security: every pod here meets "restricted" (minio.tf sets the
+    # MinIO chart's security contexts), and the API server refuses any that
+    # does not.  Without persistence the MinIO chart drops its security
+    # contexts, so only "baseline" can be enforced then.
     labels = merge(local.labels, {
-      "pod-security.kubernetes.io/enforce" = "baseline"
+      "pod-security.kubernetes.io/enforce" = local.pod_security_level
       "pod-security.kubernetes.io/warn"    = "restricted"
       "pod-security.kubernetes.io/audit"   = "restricted"
     })

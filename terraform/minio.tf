@@ -6,6 +6,23 @@
 locals {
   site_arn = "arn:aws:s3:::${var.bucket}"
 
+  minio_container_security = {
+    allowPrivilegeEscalation = false
+    capabilities             = { drop = ["ALL"] }
+    readOnlyRootFilesystem   = false
+  }
+
+  # Images of a registry mirror, or built locally (scripts/cluster.sh);
+  # null leaves the chart's own.
+  minio_images = merge(
+    var.minio_image == null ? {} : {
+      image = { repository = var.minio_image.repository, tag = var.minio_image.tag, pullPolicy = "IfNotPresent" }
+    },
+    var.mc_image == null ? {} : {
+      mcImage = { repository = var.mc_image.repository, tag = var.mc_image.tag, pullPolicy = "IfNotPresent" }
+    },
+  )
+
   minio_values = {
     fullnameOverride = var.minio_release_name
 
@@ -20,6 +37,34 @@ locals {
     # Root credentials come from the Secret made in main.tf; with
     # existingSecret set the chart renders no Secret of its own.
     existingSecret = local.minio_root_secret
+
+    # Pod Security "restricted" for the server and the provisioning job, so
+    # that the namespace can enforce it (main.tf).  The chart renders the
+    # server's security contexts only when persistence is on; without it
+    # MinIO runs as the image's user and the namespace enforces "baseline".
+    securityContext = {
+      enabled             = true
+      runAsUser           = 1000
+      runAsGroup          = 1000
+      fsGroup             = 1000
+      fsGroupChangePolicy = "OnRootMismatch"
+      runAsNonRoot        = true
+      seccompProfile      = { type = "RuntimeDefault" }
+    }
+    containerSecurityContext = local.minio_container_security
+    postJob = {
+      securityContext = {
+        enabled        = true
+        runAsUser      = 1000
+        runAsGroup     = 1000
+        fsGroup        = 1000
+        runAsNonRoot   = true
+        seccompProfile = { type = "RuntimeDefault" }
+      }
+    }
+    makePolicyJob = { securityContext = { enabled = true }, containerSecurityContext = local.minio_container_security }
+    makeUserJob   = { securityContext = { enabled = true }, containerSecurityContext = local.minio_container_security }
+    makeBucketJob = { securityContext = { enabled = true }, containerSecurityContext = local.minio_container_security }
 
     persistence = {
       enabled      = var.minio_persistence.enabled
@@ -105,7 +150,7 @@ resource "helm_release" "minio" {
   chart      = var.minio_chart_path == null ? "minio" : var.minio_chart_path
   version    = var.minio_chart_path == null ? var.minio_chart_version : null
 
-  values = concat([yamlencode(local.minio_values)], var.minio_extra_values)
+  values = concat([yamlencode(merge(local.minio_values, local.minio_images))], var.minio_extra_values)
 
   wait            = true
   timeout         = var.helm_timeout_seconds

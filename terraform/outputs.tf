@@ -57,3 +57,8 @@ output "chart_values_sha256" {
     s3wwwd = sha256(join("\n---\n", helm_release.s3wwwd.values))
   }
 }
+
+output "credentials_job_name" {
+  description = "Name of the Job that gives MinIO the users' passwords; it changes (and the Job re-runs) when a password is rotated."
+  value       = kubernetes_job_v1.credentials.metadata[0].name
+}

@@ -45,7 +45,17 @@ resource "helm_release" "s3wwwd" {
   namespace = local.namespace
   chart     = local.s3wwwd_chart_path
 
-  values = concat([yamlencode(local.s3wwwd_values)], var.s3wwwd_extra_values)
+  # The chart does not read an existing Secret, so it cannot roll the pods
+  # when the keys change; this digest of the keys does.  The pods restart
+  # once MinIO has the new password: the release comes after the
+  # credentials Job (credentials.tf) through the seeding Job's depends_on.
+  # (nonsensitive as in credentials.tf: a digest, not the password.)  Kept
+  # out of local.s3wwwd_values, which the tests render offline and which
+  # must be known before anything is applied.
+  values = concat([
+    yamlencode(local.s3wwwd_values),
+    yamlencode({ podAnnotations = { "s3wwwd.io/credentials-sha256" = nonsensitive(sha256(random_password.reader.result)) } }),
+  ], var.s3wwwd_extra_values)
 
   # Waits for the pods to be ready, and /readyz is ready only once the
   # bucket answers with the reader's credentials.

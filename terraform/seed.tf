@@ -136,6 +136,10 @@ resource "kubernetes_job_v1" "seed" {
           security_context {
             allow_privilege_escalation = false
             read_only_root_filesystem  = true
+            # Said again here: the provider sends false for a container
+            # field left unset, and Pod Security "restricted" refuses a
+            # container that says runAsNonRoot=false.
+            run_as_non_root = true
             capabilities {
               drop = ["ALL"]
             }
@@ -199,8 +203,9 @@ resource "kubernetes_job_v1" "seed" {
     update = "${var.seed_active_deadline_seconds + 180}s"
   }
 
-  # MinIO, its users and its bucket must exist before the Job runs.
-  depends_on = [helm_release.minio]
+  # MinIO, its users and its bucket must exist before the Job runs, and the
+  # writer's password must be the one in its Secret (credentials.tf).
+  depends_on = [helm_release.minio, kubernetes_job_v1.credentials]
 
   lifecycle {
     precondition {

@@ -205,6 +205,34 @@ variable "minio_chart_path" {
   default     = null
 }
 
+variable "minio_image" {
+  description = "MinIO server image (repository and tag) instead of the chart's quay.io/minio/minio: a registry mirror, or an image loaded into the nodes (scripts/cluster.sh). Null keeps the chart's."
+  type = object({
+    repository = string
+    tag        = string
+  })
+  default = null
+
+  validation {
+    condition     = var.minio_image == null || try(length(var.minio_image.repository) > 0 && length(var.minio_image.tag) > 0 && var.minio_image.tag != "latest", false)
+    error_message = "minio_image needs a repository and a pinned tag (not \"latest\")."
+  }
+}
+
+variable "mc_image" {
+  description = "MinIO client image the chart's provisioning job runs (it calls /usr/bin/mc from /bin/sh), instead of the chart's quay.io/minio/mc. Null keeps the chart's."
+  type = object({
+    repository = string
+    tag        = string
+  })
+  default = null
+
+  validation {
+    condition     = var.mc_image == null || try(length(var.mc_image.repository) > 0 && length(var.mc_image.tag) > 0 && var.mc_image.tag != "latest", false)
+    error_message = "mc_image needs a repository and a pinned tag (not \"latest\")."
+  }
+}
+
 variable "minio_mode" {
   description = "MinIO topology: \"standalone\" (one pod) or \"distributed\" (erasure-coded over minio_replicas pods)."
   type        = string

@@ -41,6 +41,9 @@ run "initial" {
       kubernetes_job_v1.seed.spec[0].template[0].spec[0].security_context[0].run_as_non_root == true &&
       kubernetes_job_v1.seed.spec[0].template[0].spec[0].security_context[0].seccomp_profile[0].type == "RuntimeDefault" &&
       kubernetes_job_v1.seed.spec[0].template[0].spec[0].container[0].security_context[0].allow_privilege_escalation == false &&
+      # The provider sends a container's unset run_as_non_root as false,
+      # which "restricted" refuses (found on the real cluster, tests/e2e).
+      kubernetes_job_v1.seed.spec[0].template[0].spec[0].container[0].security_context[0].run_as_non_root == true &&
       kubernetes_job_v1.seed.spec[0].template[0].spec[0].container[0].security_context[0].capabilities[0].drop == tolist(["ALL"]) &&
       kubernetes_job_v1.seed.spec[0].template[0].spec[0].container[0].security_context[0].read_only_root_filesystem == true &&
       kubernetes_job_v1.seed.spec[0].template[0].spec[0].automount_service_account_token == false

@@ -183,3 +183,23 @@ run "url_key_repeats_a_file" {
   variables { site_urls = { "index.html" = "https://example.org/index.html" } }
   expect_failures = [kubernetes_job_v1.seed]
 }
+
+run "minio_images_valid" {
+  command = plan
+  variables {
+    minio_image = { repository = "localhost/s3wwwd-cluster/minio", tag = "1" }
+    mc_image    = { repository = "registry.example.com/minio/mc", tag = "RELEASE.2024-11-21T17-21-54Z" }
+  }
+}
+
+run "minio_image_latest" {
+  command = plan
+  variables { minio_image = { repository = "quay.io/minio/minio", tag = "latest" } }
+  expect_failures = [var.minio_image]
+}
+
+run "mc_image_no_tag" {
+  command = plan
+  variables { mc_image = { repository = "quay.io/minio/mc", tag = "" } }
+  expect_failures = [var.mc_image]
+}

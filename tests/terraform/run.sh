@@ -121,13 +121,7 @@ say "tools ready in $((SECONDS - T0))s: $TF, $HELM"
 
 # The official MinIO chart as shipped in the pinned MinIO module (the same
 # pin scripts/tools.sh builds MinIO from).
-MINIO_MODULE=$(sed -n 's/^MINIO_MODULE=//p' "$TOOLS")
-MINIO_VERSION=$(sed -n 's/^MINIO_VERSION=//p' "$TOOLS")
-GO=$(command -v go || echo /usr/local/go/bin/go)
-MINIO_DIR=$(GOFLAGS=-mod=mod GOTOOLCHAIN=local "$GO" mod download -json "$MINIO_MODULE@$MINIO_VERSION" |
-	python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("Dir") or sys.exit(d.get("Error")))')
-MINIO_CHART="$MINIO_DIR/helm/minio"
-[ -f "$MINIO_CHART/Chart.yaml" ] || { say "no chart at $MINIO_CHART"; exit 1; }
+MINIO_CHART=$(bash "$TOOLS" miniochart)
 
 # ---- a private copy of the configuration -----------------------------------------
 
@@ -275,7 +269,7 @@ cut_edges() {
 	python3 - "$1" <<-'EOF'
 		import re, sys
 		d = sys.argv[1]
-		for f, pat in (("seed.tf", r"depends_on = \[helm_release\.minio\]"),
+		for f, pat in (("seed.tf", r"depends_on = \[helm_release\.minio, kubernetes_job_v1\.credentials\]"),
 		               ("s3wwwd.tf", r"\n\s*kubernetes_job_v1\.seed,")):
 		    p = d + "/" + f
 		    s = open(p).read()
@@ -363,10 +357,12 @@ render_check() {
 		return
 	fi
 	ok "$case: helm template renders the chart with Terraform's values"
-	# The namespace Terraform creates enforces Pod Security "baseline" (see
-	# terraform/main.tf); s3wwwd's own pods must meet "restricted".
-	local level=baseline
-	[ "$case" = s3wwwd ] && level=restricted
+	# The namespace Terraform creates enforces Pod Security "restricted"
+	# when MinIO has a volume (terraform/main.tf), "baseline" without one,
+	# as the MinIO chart then drops its security contexts; s3wwwd's own
+	# pods meet "restricted" always.
+	local level=restricted
+	[ "$case" = minio-ephemeral ] && level=baseline
 	check "$case: pods pass Pod Security \"$level\" (Kubernetes' own checks)" \
 		"$PSA" -level "$level" "$out"
 	local line
@@ -379,7 +375,19 @@ render_check() {
 	done < <(python3 "$HERE/check_render.py" "$case" "$out" "$values" 2>&1 || true)
 }
 
+# The credentials Job (terraform/credentials.tf) runs the chart's mc image
+# unless told otherwise: its default must be the chart's.
+chart_mc_default() {
+	local want have
+	want=$(tf_json local.chart_mc_image | python3 -c 'import json, sys; print(json.load(sys.stdin))')
+	have=$(python3 -c 'import sys, yaml; v = yaml.safe_load(open(sys.argv[1]))["mcImage"]; print(v["repository"] + ":" + v["tag"])' \
+		"$MINIO_CHART/values.yaml")
+	echo "terraform: $want, chart: $have"
+	[ "$want" = "$have" ]
+}
+
 if [ "$INIT_OK" = 1 ]; then
+	check "the credentials Job's default mc image is the MinIO chart's own" chart_mc_default
 	render_check minio-standalone "$MINIO_CHART" minio local.minio_values
 	render_check minio-ephemeral "$MINIO_CHART" minio local.minio_values \
 		-var 'minio_persistence={enabled=false}'

@@ -1,0 +1,118 @@
+# Pod Security and credential rotation: what the namespace enforces, what
+# the MinIO chart is told, and how a new password reaches MinIO and s3wwwd.
+# The cluster providers are mocked; tests/e2e/run.sh does the same for real.
+
+mock_provider "helm" {}
+mock_provider "kubernetes" {}
+
+run "restricted_with_persistence" {
+  command = plan
+
+  assert {
+    condition     = kubernetes_namespace_v1.this[0].metadata[0].labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    error_message = "With MinIO on a volume every pod meets \"restricted\", so the namespace must enforce it."
+  }
+  assert {
+    condition = alltrue([
+      yamldecode(helm_release.minio.values[0]).securityContext.runAsNonRoot,
+      yamldecode(helm_release.minio.values[0]).securityContext.seccompProfile.type == "RuntimeDefault",
+      yamldecode(helm_release.minio.values[0]).containerSecurityContext.allowPrivilegeEscalation == false,
+      yamldecode(helm_release.minio.values[0]).containerSecurityContext.capabilities.drop == ["ALL"],
+      yamldecode(helm_release.minio.values[0]).postJob.securityContext.enabled,
+      yamldecode(helm_release.minio.values[0]).postJob.securityContext.seccompProfile.type == "RuntimeDefault",
+      yamldecode(helm_release.minio.values[0]).makeUserJob.securityContext.enabled,
+      yamldecode(helm_release.minio.values[0]).makeUserJob.containerSecurityContext.capabilities.drop == ["ALL"],
+    ])
+    error_message = "The MinIO chart must get the security contexts of Pod Security \"restricted\"."
+  }
+}
+
+run "baseline_without_persistence" {
+  command = plan
+  variables { minio_persistence = { enabled = false } }
+
+  assert {
+    condition     = kubernetes_namespace_v1.this[0].metadata[0].labels["pod-security.kubernetes.io/enforce"] == "baseline"
+    error_message = "Without persistence the MinIO chart renders no security context: only \"baseline\" can be enforced."
+  }
+}
+
+run "images_override_the_chart" {
+  command = plan
+  variables {
+    minio_image = { repository = "localhost/s3wwwd-cluster/minio", tag = "1" }
+    mc_image    = { repository = "localhost/s3wwwd-cluster/mc", tag = "1" }
+  }
+
+  assert {
+    condition     = yamldecode(helm_release.minio.values[0]).image.repository == "localhost/s3wwwd-cluster/minio" && yamldecode(helm_release.minio.values[0]).mcImage.tag == "1"
+    error_message = "minio_image and mc_image must reach the chart's image and mcImage."
+  }
+}
+
+run "chart_images_by_default" {
+  command = plan
+
+  assert {
+    condition     = !can(yamldecode(helm_release.minio.values[0]).image) && !can(yamldecode(helm_release.minio.values[0]).mcImage)
+    error_message = "Without minio_image and mc_image the chart's own images must be kept."
+  }
+}
+
+# A new reader password makes a new credentials Job (which gives MinIO the
+# password: the chart's own job skips users that exist) and changes the
+# annotation on s3wwwd's pods (so they restart with the new Secret); neither
+# carries the password itself.
+run "first" {
+  command = apply
+}
+
+run "rotated" {
+  command = apply
+  # A new password, as `terraform apply -replace=random_password.reader`
+  # makes one.
+  plan_options {
+    replace = [random_password.reader]
+  }
+
+  assert {
+    condition     = kubernetes_job_v1.credentials.metadata[0].name != run.first.credentials_job_name
+    error_message = "A rotated password must make a new credentials Job, or MinIO keeps the old one."
+  }
+  assert {
+    condition     = kubernetes_job_v1.credentials.metadata[0].name == "s3wwwd-credentials-${substr(sha256(join("\n", [random_password.reader.result, random_password.writer.result])), 0, 10)}"
+    error_message = "The credentials Job's name must follow the current passwords."
+  }
+  assert {
+    condition     = yamldecode(helm_release.s3wwwd.values[1]).podAnnotations["s3wwwd.io/credentials-sha256"] == sha256(random_password.reader.result)
+    error_message = "s3wwwd's pods must carry a digest of the current reader password, so that they restart with it."
+  }
+  assert {
+    condition = alltrue([
+      for p in [random_password.reader.result, random_password.writer.result, random_password.minio_root.result] :
+      !strcontains(join("\n", concat(helm_release.minio.values, helm_release.s3wwwd.values)), p) &&
+      !strcontains(jsonencode(kubernetes_job_v1.credentials.spec), p)
+    ])
+    error_message = "No password may appear in the chart values or the credentials Job."
+  }
+}
+
+run "credentials_job_is_restricted" {
+  command = plan
+
+  assert {
+    condition = (
+      kubernetes_job_v1.credentials.spec[0].template[0].spec[0].security_context[0].run_as_non_root == true &&
+      kubernetes_job_v1.credentials.spec[0].template[0].spec[0].security_context[0].seccomp_profile[0].type == "RuntimeDefault" &&
+      kubernetes_job_v1.credentials.spec[0].template[0].spec[0].container[0].security_context[0].run_as_non_root == true &&
+      kubernetes_job_v1.credentials.spec[0].template[0].spec[0].container[0].security_context[0].allow_privilege_escalation == false &&
+      kubernetes_job_v1.credentials.spec[0].template[0].spec[0].container[0].security_context[0].capabilities[0].drop == tolist(["ALL"]) &&
+      kubernetes_job_v1.credentials.spec[0].template[0].spec[0].automount_service_account_token == false
+    )
+    error_message = "The credentials Job must meet Pod Security \"restricted\" and mount no API token."
+  }
+  assert {
+    condition     = kubernetes_job_v1.credentials.spec[0].template[0].spec[0].container[0].image == "quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z"
+    error_message = "Without mc_image the credentials Job must run the MinIO chart's own mc image."
+  }
+}
