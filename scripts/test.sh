@@ -7,7 +7,10 @@
 #     and the real daemon;
 #  3. runs `make distcheck` (the tarball builds and passes its tests);
 #  4. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
-#     runs the whole suite once more.
+#     runs the whole suite once more;
+#  5. the other areas: fuzzing, the Helm chart, Terraform, the container
+#     image, the packages, and last the end-to-end test of the Terraform
+#     deployment on a real Kubernetes cluster (tests/e2e/run.sh).
 #
 # Build trees go to build/ (ignored by git).  Set S3WWWD_TEST_QUICK=1 to skip
 # steps 3 and 4 while developing.
@@ -117,6 +120,11 @@ if [ "${S3WWWD_TEST_QUICK:-0}" != 1 ]; then
 
 	step "packages: .deb and .rpm, and the .deb under a booted systemd"
 	run_area packaging bash tests/packaging/run.sh
+
+	# Last: the cluster's control plane takes CPU while it runs, and no
+	# timing-sensitive test may run beside it.
+	step "end to end: terraform apply on a real single-node Kubernetes cluster"
+	run_area e2e bash tests/e2e/run.sh
 fi
 
 tally "$TALLY"
