@@ -423,6 +423,8 @@ stop_poller() {
 	POLLER=
 	python3 "$HERE/e2e.py" report "$WORK/poll-$1.json" 0
 }
+# polled NAME: what the poller saw, for the record.
+polled() { python3 "$HERE/e2e.py" report "$WORK/poll-$1.json" 1000000 | head -n 1 | sed 's/^/    /'; }
 
 # A new image, rolled out under load.
 NEW_TAG="$VERSION-e2e"
@@ -452,6 +454,7 @@ if checked "a new s3wwwd image, built locally and loaded ($NEW_TAG)" image_ok; t
 	check "both pods run the new image, the old ones are gone" new_image_everywhere
 	sleep 1
 	check "rollout of the new image: no failed request while a client polled" stop_poller rollout
+	polled rollout
 fi
 
 # One pod deleted: the site keeps answering and the Deployment heals.
@@ -468,6 +471,7 @@ healed() {
 check "a deleted s3wwwd pod is replaced (2 available again)" healed
 sleep 2
 check "a deleted s3wwwd pod: no failed request while a client polled" stop_poller delete
+polled delete
 
 # Rotation: new reader keys through Terraform.
 OLD_READER_PW=$READER_PW
