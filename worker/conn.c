@@ -1638,8 +1638,18 @@ parse_head(struct conn *c)
 	}
 	c->log_ua[0] = c->log_ref[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &c->req_start);
-	c->method = HTTP_M_GET;
 	c->keep_alive = 0;
+	if (rc == 405) {
+		/*
+		 * A complete head with a method we do not serve and a body:
+		 * the method is known (and counted as what it is), the body is
+		 * left unread and drained by the lingering close.
+		 */
+		c->method = x->req.method;
+		respond_error(c, 405, "only GET, HEAD and OPTIONS are served");
+		return;
+	}
+	c->method = HTTP_M_GET;
 	respond_error(c, rc, "the request was refused");
 }
 

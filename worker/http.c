@@ -294,9 +294,42 @@ set_once(struct http_str *slot, const struct http_str *v)
 struct head_state {
 	int hosts;
 	int content_lengths;
+	int transfer_encodings;
+	int body; /* a body is announced (a method we do not serve) */
 	int close;
 	int keep;
 };
+
+/*
+ * The methods that are served take no body.  A request with any other method
+ * that announces one gets 405 with Allow once its head is complete, and the
+ * connection is closed before a byte of the body is read; for the served
+ * ones a body is refused with 400 as a framing error, which is what it would
+ * be if we let the bytes be taken as the next request.
+ */
+static int
+method_served(enum http_method m)
+{
+	return m == HTTP_M_GET || m == HTTP_M_HEAD || m == HTTP_M_OPTIONS;
+}
+
+/* 1*DIGIT, RFC 9110 section 8.6; *zero is set when every digit is 0. */
+static int
+content_length_ok(const struct http_str *v, int *zero)
+{
+	size_t i;
+
+	*zero = 1;
+	if (v->len == 0 || v->len > 19)
+		return 0;
+	for (i = 0; i < v->len; i++) {
+		if (v->p[i] < '0' || v->p[i] > '9')
+			return 0;
+		if (v->p[i] != '0')
+			*zero = 0;
+	}
+	return 1;
+}
 
 static int
 parse_header_line(const char *s, const char *e, struct http_request *req,
@@ -347,15 +380,25 @@ parse_header_line(const char *s, const char *e, struct http_request *req,
 		if (ieq(name.p, name.len, "connection"))
 			scan_connection(&val, &st->close, &st->keep);
 		/*
-		 * We never read a request body, so the only length we accept
-		 * is an explicit, single, plain zero; anything else would
-		 * leave body bytes to be taken as the next request.
+		 * We never read a request body.  A served method may say only
+		 * an explicit, single, plain zero; anything else would leave
+		 * body bytes to be taken as the next request.  Another method
+		 * may announce a body with a well-formed length: it gets 405
+		 * and the connection is closed unread.
 		 */
 		if (ieq_us(name.p, name.len, "content-length")) {
-			if (++st->content_lengths > 1)
+			int zero;
+
+			if (++st->content_lengths > 1 || st->transfer_encodings > 0)
 				return 400;
-			if (val.len != 1 || val.p[0] != '0')
-				return 400;
+			if (method_served(req->method)) {
+				if (val.len != 1 || val.p[0] != '0')
+					return 400;
+			} else {
+				if (!content_length_ok(&val, &zero))
+					return 400;
+				st->body |= !zero;
+			}
 		}
 		break;
 	case 'h':
@@ -391,10 +434,15 @@ parse_header_line(const char *s, const char *e, struct http_request *req,
 		/*
 		 * Any Transfer-Encoding means a body framed differently from
 		 * Content-Length; with both, a front end and we could each pick
-		 * a different one.  We take no bodies, so refuse it outright.
+		 * a different one, so that is refused, as is any body on a
+		 * served method.  Another method gets 405 (see method_served).
 		 */
-		if (ieq_us(name.p, name.len, "transfer-encoding"))
-			return 400;
+		if (ieq_us(name.p, name.len, "transfer-encoding")) {
+			if (method_served(req->method) || st->content_lengths > 0 ||
+			    ++st->transfer_encodings > 1)
+				return 400;
+			st->body = 1;
+		}
 		break;
 	case 'u':
 		if (ieq(name.p, name.len, "user-agent") && req->user_agent.p == NULL)
@@ -532,6 +580,9 @@ http_parse_request(const char *buf, size_t len, size_t max_line,
 		/* RFC 9112 section 3.2: exactly one Host in HTTP/1.1. */
 		if (req->version_minor == 1 && st.hosts == 0)
 			return 400;
+		/* Decided only now: any error in the head comes first. */
+		if (st.body)
+			return 405;
 		if (req->version_minor == 1)
 			req->keep_alive = !st.close;
 		else

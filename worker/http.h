@@ -78,17 +78,22 @@ struct http_request {
 
 /*
  * Parse one request head from buf[0..len).  Returns HTTP_PARSE_AGAIN,
- * HTTP_PARSE_OK, or an HTTP error status (400, 414, 431, 501, 505) for a
+ * HTTP_PARSE_OK, or an HTTP error status (400, 405, 414, 431, 501, 505) for a
  * request that must be refused, after which the connection is closed:
  *  - 400: bad syntax, bare LF or CR, NUL or control bytes, obs-fold, a space
- *    before the colon, missing Host on HTTP/1.1, duplicate Host or
- *    Content-Length, any Transfer-Encoding, a Content-Length other than 0
+ *    before the colon, missing Host on HTTP/1.1, duplicate Host,
+ *    Content-Length or Transfer-Encoding, both Content-Length and
+ *    Transfer-Encoding, a Content-Length that is not 1*DIGIT, and on GET,
+ *    HEAD and OPTIONS any Transfer-Encoding or a Content-Length other than 0
  *    (both names also when spelt with '_', as gateways read them),
  *    absolute-form or authority-form targets (and CONNECT), a '#' or a byte
  *    outside 0x21-0x7E in the target, HTTP/0.9 lines, a Host that is not
  *    host[:port], and a repeated Range, If-Range, If-Match, If-None-Match,
  *    If-Modified-Since, If-Unmodified-Since, Origin or
  *    Access-Control-Request-Method (which one counts would be a guess);
+ *  - 405: a complete, well-formed head with another method (POST, PUT,
+ *    DELETE, PATCH, an unknown token...) that announces a body; without a
+ *    body such a request parses and is answered 405 by the caller;
  *  - 414: a request line longer than max_line;
  *  - 431: a header line longer than max_line, more than HTTP_MAX_HEADERS
  *    headers, or a head longer than max_head;

@@ -38,8 +38,8 @@ inside(const struct http_str *s, const char *lo, const char *hi)
 static int
 status_ok(int rc)
 {
-	return rc == HTTP_PARSE_AGAIN || rc == HTTP_PARSE_OK || rc == 400 || rc == 414 ||
-	    rc == 431 || rc == 501 || rc == 505;
+	return rc == HTTP_PARSE_AGAIN || rc == HTTP_PARSE_OK || rc == 400 || rc == 405 ||
+	    rc == 414 || rc == 431 || rc == 501 || rc == 505;
 }
 
 static void

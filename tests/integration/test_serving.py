@@ -242,12 +242,34 @@ def test_methods(daemon_factory, minio, site):
     assert r.headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
-def test_post_with_body_refused(daemon_factory, minio, site):
+def test_methods_with_a_body_get_405_and_close(daemon_factory, minio, site):
+    """A method that is not served gets 405 with Allow, as from nginx; with
+    a body announced the connection is closed and the body never parsed as
+    a request (it would be "GET /secret" here)."""
     d = start(daemon_factory, minio, site)
-    raw = http_raw(d.port, b"POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+    smuggled = b"GET /b.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+    for m in (b"POST", b"PUT", b"DELETE", b"PATCH"):
+        raw = http_raw(d.port, m + b" /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+                       % len(smuggled) + smuggled)
+        r = parse_response(raw)
+        assert r.status == 405, (m, r)
+        assert r.headers["Allow"] == "GET, HEAD, OPTIONS"
+        assert r.headers["Connection"] == "close"
+        assert raw.count(b"HTTP/1.1 ") == 1, raw    # one answer: the body was not a request
+    raw = http_raw(d.port, b"POST /a.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   b"5\r\nhello\r\n0\r\n\r\n")
     r = parse_response(raw)
-    assert r.status == 400
-    assert r.headers["Connection"] == "close"
+    assert (r.status, r.headers["Connection"]) == (405, "close"), r
+    # Malformed framing stays a 400.
+    raw = http_raw(d.port, b"POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                   b"Transfer-Encoding: chunked\r\n\r\nhello")
+    assert parse_response(raw).status == 400
+    # Without a body the connection stays open for the next request.
+    raw = http_raw(d.port, b"POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+                   b"GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert raw.startswith(b"HTTP/1.1 405 ") and raw.count(b"HTTP/1.1 200 ") == 1, raw
+    # Counted as what they are: methods that are not served.
+    assert harness.metric(d, "s3wwwd_http_requests_total", {"method": "other", "code": "405"}) >= 6
 
 
 def test_cors_default_denies(daemon_factory, minio, site):

@@ -282,6 +282,17 @@ START_TEST(test_content_length_zero)
 	    HTTP_PARSE_OK);
 	ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\ncontent-length:  0 \r\n\r\n"),
 	    HTTP_PARSE_OK);
+	/*
+	 * A method that is not served, with no body (or an empty one), parses:
+	 * the caller answers 405 and may keep the connection.
+	 */
+	ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"),
+	    HTTP_PARSE_OK);
+	ck_assert_int_eq(parse("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 000\r\n\r\n"),
+	    HTTP_PARSE_OK);
+	ck_assert_int_eq(parse("DELETE /x HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_PARSE_OK);
+	ck_assert_int_eq(req.method, HTTP_M_DELETE);
+	ck_assert(req.keep_alive);
 }
 END_TEST
 
@@ -419,6 +430,34 @@ static const struct {
 	{ "CL 0 0", "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0 0\r\n\r\n", 0, 400 },
 	{ "CL empty", "GET / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n", 0, 400 },
 	{ "CL hex", "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x0\r\n\r\n", 0, 400 },
+	/* Methods that are not served: 405 for a well-framed body, 400 else. */
+	{ "POST CL 5", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 0, 405 },
+	{ "PUT CL 5", "PUT /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", 0, 405 },
+	{ "PATCH CL", "PATCH /x HTTP/1.1\r\nHost: a\r\nContent-Length: 12345678\r\n\r\n",
+	    0, 405 },
+	{ "DELETE CL", "DELETE /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n", 0, 405 },
+	{ "unknown method CL", "FOO /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n", 0, 405 },
+	{ "POST TE", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 0, 405 },
+	{ "POST TE 1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 0, 405 },
+	{ "POST CL+TE", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n", 0, 400 },
+	{ "POST TE+CL", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	    "Content-Length: 5\r\n\r\n", 0, 400 },
+	{ "POST double TE", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n", 0, 400 },
+	{ "POST double CL", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+	    "Content-Length: 5\r\n\r\n", 0, 400 },
+	{ "POST CL -1", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 0, 400 },
+	{ "POST CL 5,5", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n", 0, 400 },
+	{ "POST CL hex", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x5\r\n\r\n", 0, 400 },
+	{ "POST CL too long", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: "
+	    "99999999999999999999\r\n\r\n", 0, 400 },
+	{ "POST CL empty", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n", 0, 400 },
+	{ "POST body no Host", "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n", 0, 400 },
+	{ "POST body bad later", L("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+	    "X\0: b\r\n\r\n"), 400 },
+	{ "OPTIONS CL 5", "OPTIONS / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", 0, 400 },
+	{ "HEAD TE", "HEAD / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 0, 400 },
 	{ "bare LF request line", "GET / HTTP/1.1\nHost: a\r\n\r\n", 0, 400 },
 	{ "bare LF header", "GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n", 0, 400 },
 	{ "bare LF end", "GET / HTTP/1.1\r\nHost: a\r\n\n\r\n\r\n", 0, 400 },
