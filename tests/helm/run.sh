@@ -240,25 +240,37 @@ must_reject "an unknown key in a list item" "additional properties 'pathtype' no
 # ---- helm-unittest ------------------------------------------------------------------------
 
 junit="$TMP/unittest.xml"
-"$HELM" unittest --strict --color=false -o "$junit" -t JUnit "$CHART" >"$TMP/unittest.out" 2>&1 || true
+ut_rc=0
+"$HELM" unittest --strict --color=false -o "$junit" -t JUnit "$CHART" >"$TMP/unittest.out" 2>&1 || ut_rc=$?
 cat "$TMP/unittest.out"
-if [ -s "$junit" ] && counts=$("$PY" - "$junit" <<'EOF'
-import sys, xml.etree.ElementTree as ET
+# Every suite file and every test in it must have run: counted in the files
+# ("- it:" entries) and in the report, and they must agree.
+if [ -s "$junit" ] && counts=$("$PY" - "$junit" "$CHART/tests" <<'EOF'
+import glob, os, re, sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
-cases = root.iter("testcase")
+suites = [s for s in root.iter("testsuite")]
 total = failed = 0
-for c in cases:
+for c in root.iter("testcase"):
     total += 1
     if c.find("failure") is not None or c.find("error") is not None:
         failed += 1
-print(total - failed, failed)
+files = sorted(glob.glob(os.path.join(sys.argv[2], "*_test.yaml")))
+want = sum(len(re.findall(r"^  - it:", open(f).read(), re.M)) for f in files)
+print(total - failed, failed, len(suites), len(files), total, want)
 EOF
 ); then
-	read -r ut_pass ut_fail <<<"$counts"
+	read -r ut_pass ut_fail ut_suites want_suites ut_total want_total <<<"$counts"
 	PASSED=$((PASSED + ut_pass))
 	FAILED=$((FAILED + ut_fail))
-	say "helm-unittest: $ut_pass passed, $ut_fail failed"
-	if [ "$ut_pass" -eq 0 ]; then fail "helm-unittest ran no test"; fi
+	say "helm-unittest: $ut_pass passed, $ut_fail failed in $ut_suites suites (exit status $ut_rc)"
+	if [ "$ut_suites" -eq "$want_suites" ] && [ "$ut_total" -eq "$want_total" ]; then
+		pass "helm-unittest ran all $want_suites suites and all $want_total tests"
+	else
+		fail "helm-unittest ran $ut_suites of $want_suites suites and $ut_total of $want_total tests"
+	fi
+	if [ "$ut_rc" -ne 0 ] && [ "$ut_fail" -eq 0 ]; then
+		fail "helm-unittest exited with status $ut_rc without a failed test" "$(tail -n 20 "$TMP/unittest.out")"
+	fi
 else
 	fail "helm-unittest produced a report" "$(tail -n 20 "$TMP/unittest.out")"
 fi

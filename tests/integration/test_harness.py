@@ -105,6 +105,7 @@ def test_minio_kill_and_start(minio, s3, bucket):
 
 def test_minio_left_stopped_is_restarted_by_the_guard(minio):
     minio.stop()     # the autouse guard must bring it back for the next test
+    assert not minio.running and not minio.ready()
 
 
 def test_minio_guard_restarted_it(minio, s3):

@@ -106,22 +106,29 @@ PYTEST_PID=$!
 wait "$PYTEST_PID" || rc=$?
 PYTEST_PID=
 
-# The closing line: passed and failed (errors count as failed) from the report.
-counts=$("$PY" - "$junit" <<'EOF' || echo "0 1"
+# The closing line from the report: passed, failed (errors count as
+# failed) and skipped, each skip with its reason on a line of its own.
+"$PY" - "$junit" >"$RUNDIR/counts" <<'EOF' || echo "0 1 0" >"$RUNDIR/counts"
 import sys
 import xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
-suites = [root] if root.tag == "testsuite" else list(root)
-t = sum(int(s.get("tests", 0)) for s in suites)
-f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
-sk = sum(int(s.get("skipped", 0)) for s in suites)
-print(t - f - sk, f)
+p = f = 0
+skips = []
+for c in root.iter("testcase"):
+    if c.find("failure") is not None or c.find("error") is not None:
+        f += 1
+    elif c.find("skipped") is not None:
+        skips.append("skip - %s: %s" % (c.get("name"), c.find("skipped").get("message", "")))
+    else:
+        p += 1
+print(p, f, len(skips))
+print("\n".join(skips))
 EOF
-)
-read -r passed failed <<<"$counts"
+read -r passed failed skipped <"$RUNDIR/counts"
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	failed=1           # pytest failed without a failing test (collection, usage)
 fi
 echo "packaging tests took $(($(date +%s) - start)) s"
-echo "$passed passed, $failed failed"
+tail -n +2 "$RUNDIR/counts" | grep . || true
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]

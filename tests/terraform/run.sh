@@ -88,6 +88,29 @@ finish() {
 	exit $((FAIL > 0))
 }
 
+# relay PREFIX NAME CMD...: run a checker (NAME) that prints "ok - ..." / "not ok - ..."
+# lines and count each; its exit status counts too: a checker that fails
+# (or crashes) without a "not ok" line is a failure of its own.
+relay() {
+	local prefix=$1 name=$2 line rc=0 out
+	shift 2
+	out=$(mktemp "$WORK/relay.XXXXXX")
+	"$@" >"$out" 2>&1 || rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "$prefix${line#ok - }" ;;
+		"not ok - "*) not_ok "$prefix${line#not ok - }" ;;
+		*) printf '    %s\n' "$line" ;;
+		esac
+	done <"$out"
+	if [ "$rc" -ne 0 ] && ! grep -q '^not ok - ' "$out"; then
+		not_ok "$prefix$name exited with status $rc"
+	fi
+	if ! grep -q '^ok - \|^not ok - ' "$out"; then
+		not_ok "$prefix$name ran no check"
+	fi
+}
+
 # check NAME CMD...: one check; its output goes to a log shown on failure.
 LOGN=0
 check() {
@@ -365,14 +388,7 @@ render_check() {
 	[ "$case" = minio-ephemeral ] && level=baseline
 	check "$case: pods pass Pod Security \"$level\" (Kubernetes' own checks)" \
 		"$PSA" -level "$level" "$out"
-	local line
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) ok "$case: ${line#ok - }" ;;
-		"not ok - "*) not_ok "$case: ${line#not ok - }" ;;
-		*) printf '%s\n' "$line" ;;
-		esac
-	done < <(python3 "$HERE/check_render.py" "$case" "$out" "$values" 2>&1 || true)
+	relay "$case: " check_render.py python3 "$HERE/check_render.py" "$case" "$out" "$values"
 }
 
 # The credentials Job (terraform/credentials.tf) runs the chart's mc image
@@ -611,14 +627,7 @@ e2e() {
 		           "writer": ["s3wwwd-seed", writer], "getonly": ["getonly", getonly]},
 		          open(path, "w"))
 	EOF
-	local line
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) ok "e2e: ${line#ok - }" ;;
-		"not ok - "*) not_ok "e2e: ${line#not ok - }" ;;
-		*) printf '    %s\n' "$line" ;;
-		esac
-	done < <(env PYTHONDONTWRITEBYTECODE=1 "$py" "$HERE/check_access.py" "$E/setup.json" 2>&1 || true)
+	relay "e2e: " check_access.py env PYTHONDONTWRITEBYTECODE=1 "$py" "$HERE/check_access.py" "$E/setup.json"
 
 	# s3wwwd with the reader's keys, as the chart mounts them.
 	local hport
