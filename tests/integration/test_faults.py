@@ -29,7 +29,7 @@ import time
 import pytest
 
 import harness
-from harness import daemon_config, http, put_object, start_serving, wait_for
+from harness import daemon_config, http, metric, put_object, start_serving, wait_for
 
 
 # ---------------------------------------------------------------------------
@@ -397,22 +397,68 @@ def test_minio_errors_map_to_5xx_fast(daemon_factory, minio, site, proxy, status
 
 
 def test_minio_errors_do_not_poison_the_cache(daemon_factory, minio, site, proxy):
-    """An object seen before stays correct when MinIO errs (served from the
-    cache or a 5xx), and is fresh again afterwards: never an error body
-    cached as content."""
+    """With the cache on (one worker, so one cache): while MinIO errs, a copy
+    taken before is what answers, and /metrics and the proxy show that the
+    cache did it; an error is never stored as content, neither for an object
+    first asked for during the errors nor when a stale copy's revalidation
+    fails."""
     port = harness.free_port()
-    d = start_serving(daemon_factory, cfg(proxy.endpoint, minio, site, port))
+    d = start_serving(daemon_factory, cfg(proxy.endpoint, minio, site, port,
+                                          'cache: { enabled = true; ttl = "1h"; };', workers=1),
+                      workers=1)
+
+    def hits():
+        return metric(d, "s3wwwd_cache_lookups_total", {"result": "hit"})
+
+    def misses():
+        return metric(d, "s3wwwd_cache_lookups_total", {"result": "miss"})
+
     assert http(port, "GET", "/index.html").body == b"home\n"
+    assert (hits(), misses()) == (0, 1)
     proxy.error = (500, "InternalError")
+    upstream = proxy.requests
     for _ in range(5):
         r = http(port, "GET", "/index.html")
-        assert r.status in (200, 502), r
-        if r.status == 200:
-            assert r.body == b"home\n"
+        assert (r.status, r.body) == (200, b"home\n"), r
+    # The cache answered all five: five hits, not one request to MinIO.
+    assert (hits(), misses(), proxy.requests) == (5, 1, upstream)
+
+    # An object first asked for while MinIO errs: the error goes to the
+    # client and is not kept; once MinIO is back it is fetched (a miss) and
+    # right, then served from the cache (a hit).
+    r = http(port, "GET", "/k1.txt")
+    assert r.status == 502 and b"object 1" not in r.body, r
+    assert misses() == 2
     proxy.error = None
-    for _ in range(5):
+    assert (http(port, "GET", "/k1.txt").body, misses(), hits()) == (b"object 1\n", 3, 5)
+    assert (http(port, "GET", "/k1.txt").body, misses(), hits()) == (b"object 1\n", 3, 6)
+
+
+def test_failed_revalidation_does_not_poison_the_cache(daemon_factory, minio, site, proxy):
+    """A stale copy whose revalidation meets a MinIO error: the client gets
+    the error or the copy, never the error's body as the object, and once
+    MinIO is back the object is right again."""
+    port = harness.free_port()
+    d = start_serving(daemon_factory, cfg(proxy.endpoint, minio, site, port,
+                                          'cache: { enabled = true; ttl = "200ms"; };',
+                                          workers=1), workers=1)
+    assert http(port, "GET", "/index.html").body == b"home\n"
+    # Stale from now on: waiting longer than the TTL is all that matters.
+    time.sleep(0.5)
+    proxy.error = (500, "InternalError")
+    upstream = proxy.requests
+    r = http(port, "GET", "/index.html")
+    assert proxy.requests == upstream + 1          # the revalidation was asked
+    assert r.status in (200, 502), r
+    if r.status == 200:
+        assert r.body == b"home\n"
+    else:
+        assert b"home" not in r.body
+    proxy.error = None
+    for _ in range(3):
         r = http(port, "GET", "/index.html")
-        assert (r.status, r.body) == (200, b"home\n")
+        assert (r.status, r.body) == (200, b"home\n"), r
+    assert metric(d, "s3wwwd_cache_lookups_total", {"result": "hit"}) >= 1
 
 
 # ---------------------------------------------------------------------------
