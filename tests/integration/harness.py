@@ -231,8 +231,10 @@ class MinIO:
     m = MinIO(); m.start()  ...  m.stop(); m.start()  # same port, same data
     """
 
-    def __init__(self, binary=None, base_dir=None, access_key=None, secret_key=None):
+    def __init__(self, binary=None, base_dir=None, access_key=None, secret_key=None, env=None):
         self.binary = binary or minio_binary()
+        # More of MinIO's settings, e.g. {"MINIO_DOMAIN": "localhost"}.
+        self.extra_env = dict(env or {})
         self._own_base = base_dir is None
         self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="s3wwwd-minio-"))
         self.data_dir = str(self.base_dir / "data")
@@ -310,6 +312,7 @@ class MinIO:
             "MINIO_ROOT_PASSWORD": self.secret_key,
             "MINIO_BROWSER": "off",
             "MINIO_UPDATE": "off",
+            **self.extra_env,
         })
         cmd = [self.binary, "server",
                "--address", "%s:%d" % (self.host, self.port),
