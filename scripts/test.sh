@@ -90,8 +90,11 @@ if [ "${S3WWWD_TEST_QUICK:-0}" != 1 ]; then
 	make -C build/plain distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 
 	step "sanitizer build (ASan + UBSan) and make check"
+	# The sanitizers make everything 2-3 times slower: the tests' time
+	# bounds grow with S3WWWD_TEST_SLOWDOWN (tests/integration/harness.py).
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	S3WWWD_TEST_SLOWDOWN=4 \
 		build_and_check build/sanitizers --enable-sanitizers
 
 	step "fuzzing: a short libFuzzer run of every harness"

@@ -22,6 +22,16 @@ def lookups(d):
 
 UPSTREAM = "s3wwwd_upstream_requests_total"
 
+# A short TTL for the tests that need copies to go stale.  Some requests
+# must fit inside it, so it is an upper time bound like any other
+# (harness.SLOWDOWN); waiting STALE makes a copy stale for sure.
+SHORT_TTL = harness.bound(0.5)
+STALE = SHORT_TTL + 0.2
+
+
+def short_ttl(seconds=SHORT_TTL):
+    return 'enabled = true; ttl = "%dms";' % (seconds * 1000)
+
 
 def test_hit_serves_from_memory(daemon_factory, minio, s3, bucket):
     put_object(s3, bucket, "a.txt", b"version one", content_type="text/plain",
@@ -42,19 +52,19 @@ def test_hit_serves_from_memory(daemon_factory, minio, s3, bucket):
 
 def test_ttl_revalidates(daemon_factory, minio, s3, bucket):
     put_object(s3, bucket, "a.txt", b"same", content_type="text/plain")
-    d = start(daemon_factory, minio, bucket, 'enabled = true; ttl = "500ms";')
+    d = start(daemon_factory, minio, bucket, short_ttl())
     assert http(d.port, "GET", "/a.txt").body == b"same"
-    time.sleep(0.7)
+    time.sleep(STALE)
     # Unchanged in S3: revalidated with If-None-Match and served from memory.
     assert http(d.port, "GET", "/a.txt").body == b"same"
     text = http(d.port, "GET", "/metrics").body.decode()
     assert re.search(r's3wwwd_upstream_requests_total\{code="3xx"\} [1-9]', text)
     put_object(s3, bucket, "a.txt", b"changed", content_type="text/plain")
-    time.sleep(0.7)
+    time.sleep(STALE)
     assert http(d.port, "GET", "/a.txt").body == b"changed"
     assert http(d.port, "GET", "/a.txt").body == b"changed"
     s3.delete_object(Bucket=bucket, Key="a.txt")
-    time.sleep(0.7)
+    time.sleep(STALE)
     assert http(d.port, "GET", "/a.txt").status == 404
     assert http(d.port, "GET", "/a.txt").status == 404
 
@@ -93,9 +103,9 @@ def test_stale_copy_revalidated_for_ranges(daemon_factory, minio, s3, bucket):
     HEAD (304) and the ranges answered from memory, not sent on for ever."""
     body = bytes(range(256)) * 4
     put_object(s3, bucket, "clip.bin", body, content_type="application/octet-stream")
-    d = start(daemon_factory, minio, bucket, 'enabled = true; ttl = "500ms";')
+    d = start(daemon_factory, minio, bucket, short_ttl())
     assert http(d.port, "GET", "/clip.bin").body == body      # fills the cache
-    time.sleep(0.7)
+    time.sleep(STALE)
     before, before_3xx = metric(d, UPSTREAM), metric(d, UPSTREAM, {"code": "3xx"})
     r = http(d.port, "GET", "/clip.bin", headers={"Range": "bytes=10-19"})
     assert (r.status, r.body) == (206, body[10:20])
@@ -112,7 +122,7 @@ def test_stale_copy_revalidated_for_ranges(daemon_factory, minio, s3, bucket):
     assert metric(d, UPSTREAM) == after
     # Changed in S3: the stale copy is dropped and the range comes from S3.
     put_object(s3, bucket, "clip.bin", b"new" * 10, content_type="application/octet-stream")
-    time.sleep(0.7)
+    time.sleep(STALE)
     r = http(d.port, "GET", "/clip.bin", headers={"Range": "bytes=0-5"})
     assert (r.status, r.body) == (206, b"newnew")
     assert r.headers["Content-Range"] == "bytes 0-5/30"
@@ -120,7 +130,7 @@ def test_stale_copy_revalidated_for_ranges(daemon_factory, minio, s3, bucket):
     put_object(s3, bucket, "gone.bin", b"x" * 100, content_type="application/octet-stream")
     assert http(d.port, "GET", "/gone.bin").status == 200
     s3.delete_object(Bucket=bucket, Key="gone.bin")
-    time.sleep(0.7)
+    time.sleep(STALE)
     assert http(d.port, "GET", "/gone.bin", headers={"Range": "bytes=0-1"}).status == 404
     assert http(d.port, "HEAD", "/gone.bin").status == 404
 
@@ -160,8 +170,9 @@ def test_cache_off_by_default(daemon_factory, minio, s3, bucket):
 def test_missing_pages_remembered_for_a_ttl(daemon_factory, minio, s3, bucket):
     put_object(s3, bucket, "404.html", b"custom 404\n", content_type="text/html")
     port = harness.free_port()
+    ttl = harness.bound(1)
     d = daemon_factory.start(daemon_config(minio, bucket, port,
-                                           'cache: { enabled = true; ttl = "1s"; };\n'
+                                           'cache: { %s };\n' % short_ttl(ttl) +
                                            'site: { error_document = "404.html"; };')
                              .replace("workers = 2;", "workers = 1;"))
 
@@ -175,7 +186,7 @@ def test_missing_pages_remembered_for_a_ttl(daemon_factory, minio, s3, bucket):
     # check are not asked again within the TTL.
     assert metric(d, UPSTREAM) - before == 5
     put_object(s3, bucket, "missing", b"now here")
-    time.sleep(1.2)
+    time.sleep(ttl + 0.2)
     assert http(d.port, "GET", "/missing").body == b"now here"
 
 
