@@ -665,7 +665,9 @@ cmd_run() {
 	export S3WWWD_TOOLS_NO_BUILD=1
 	tf=$(bash "$TOOLS" terraform 2>/dev/null) && path=$(dirname "$tf"):$path
 	helm=$(bash "$TOOLS" helm 2>/dev/null) && path=$(dirname "$helm"):$path
-	if [ -z "${TF_CLI_CONFIG_FILE:-}" ] && rc=$(bash "$TOOLS" tfproviders 2>/dev/null); then
+	# (A TF_CLI_CONFIG_FILE that names no file, as some shells set, counts as
+	# none: terraform would then reach for the registry.)
+	if [ ! -f "${TF_CLI_CONFIG_FILE:-}" ] && rc=$(bash "$TOOLS" tfproviders 2>/dev/null); then
 		export TF_CLI_CONFIG_FILE=$rc
 	fi
 	unset S3WWWD_TOOLS_NO_BUILD
