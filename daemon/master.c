@@ -8,6 +8,13 @@
  * finish its requests and exit.  The listening socket is never closed in
  * between, so connections that arrive during a reload wait in the backlog
  * instead of being refused.
+ *
+ * A reload after the program file was replaced (a package upgrade) is an
+ * upgrade: once the new program has checked the configuration, the master
+ * executes it in place, keeping its pid and handing it the listening
+ * sockets the way systemd does (LISTEN_FDS) and the old workers' pids.  The
+ * new master starts its workers, and only once they accept are the old ones
+ * told to drain, exactly as in a reload; no connection is refused.
  */
 #include "master.h"
 
@@ -22,8 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <spawn.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,6 +52,9 @@
 #define FAST_CRASH_MS 5000
 #define CRASH_LOOP_LIMIT 10
 #define HEARTBEAT_STALE_MS 30000
+/* What an upgrading master tells the program it executes. */
+#define UPGRADE_ENV "S3WWWD_UPGRADE"          /* "own" or "systemd": whose sockets */
+#define UPGRADE_WORKERS_ENV "S3WWWD_UPGRADE_WORKERS" /* old workers, "pid,pid,..." */
 
 extern char **environ;
 
@@ -73,6 +86,10 @@ struct master {
 	uint64_t watchdog_usec;
 	uint64_t last_watchdog;
 	int stopping;
+	/* The program file this process runs, to notice its replacement. */
+	char exe[PATH_MAX];
+	dev_t exe_dev;
+	ino_t exe_ino;
 };
 
 static uint64_t
@@ -318,6 +335,199 @@ wait_ready(struct master *m, uint64_t deadline)
 	return 0;
 }
 
+/*
+ * Remember which file this process runs.  /proc/self/exe names it (with
+ * " (deleted)" appended once it is unlinked), and its device and inode
+ * tell whether the path still holds the same file later.
+ */
+static void
+exe_remember(struct master *m)
+{
+	struct stat st;
+	ssize_t n = readlink("/proc/self/exe", m->exe, sizeof(m->exe) - 1);
+	size_t len;
+
+	if (n <= 0) {
+		m->exe[0] = '\0';
+		return;
+	}
+	m->exe[n] = '\0';
+	len = strlen(m->exe);
+	if (len > 10 && strcmp(m->exe + len - 10, " (deleted)") == 0)
+		m->exe[len - 10] = '\0';
+	if (stat("/proc/self/exe", &st) == 0) {
+		m->exe_dev = st.st_dev;
+		m->exe_ino = st.st_ino;
+	}
+}
+
+/* 1 when the program's path now holds another file than the one running. */
+static int
+exe_replaced(const struct master *m)
+{
+	struct stat st;
+
+	if (m->exe[0] == '\0' || stat(m->exe, &st) == -1 || !S_ISREG(st.st_mode))
+		return 0;
+	return st.st_dev != m->exe_dev || st.st_ino != m->exe_ino;
+}
+
+/*
+ * Run the new program with -t on the same arguments: an upgrade goes ahead
+ * only if it accepts the configuration, since there is no way back once it
+ * has replaced this process.  Its messages go where ours do.
+ */
+static int
+exe_check(struct master *m)
+{
+	char *args[256];
+	pid_t pid;
+	int i, n = 0, status;
+
+	if (m->argc + 3 > (int)(sizeof(args) / sizeof(args[0])))
+		return -1;
+	args[n++] = m->exe;
+	args[n++] = (char *)"-t";
+	for (i = 0; i < m->argc; i++)
+		args[n++] = m->argv[i];
+	args[n] = NULL;
+	if (posix_spawn(&pid, m->exe, NULL, NULL, args, environ) != 0)
+		return -1;
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Put fd at target, keeping what was there in *saved (-1: nothing). */
+static int
+fd_move(int fd, int target, int *saved)
+{
+	*saved = fcntl(target, F_GETFD) == -1 ? -1 : fcntl(target, F_DUPFD_CLOEXEC, 64);
+	if (fd != target && dup2(fd, target) == -1)
+		return -1;
+	return fcntl(target, F_SETFD, 0);
+}
+
+static void
+fd_restore(int target, int saved)
+{
+	if (saved == -1) {
+		close(target);
+		return;
+	}
+	dup2(saved, target);
+	fcntl(target, F_SETFD, FD_CLOEXEC);
+	close(saved);
+}
+
+/*
+ * Execute the new program in place of this one.  Returns only when that
+ * cannot be done, with everything as it was: the caller then reloads the
+ * usual way.  The sockets go to descriptors 3 and 4 with LISTEN_FDS and
+ * LISTEN_PID, which the new master reads as systemd's (sd_listen_fds); the
+ * old workers' pids go along, so that the new master drains them once its
+ * own workers accept.
+ */
+static void
+upgrade(struct master *m)
+{
+	char *args[256], pids[MAX_PROCS * 12], num[32];
+	int i, n = 0, nfds = m->ifd != -1 ? 2 : 1, saved3 = -1, saved4 = -1;
+	int lfd = -1, ifd = -1;
+	size_t off = 0;
+
+	if (m->argc + 2 > (int)(sizeof(args) / sizeof(args[0])))
+		return;
+	log_info("the program file %s was replaced: checking the new one", m->exe);
+	if (exe_check(m) == -1) {
+		log_error("the new program refuses the configuration or does not run; "
+		    "reloading with the old one");
+		return;
+	}
+	pids[0] = '\0';
+	for (i = 0; i < MAX_PROCS; i++) {
+		if (m->procs[i].pid <= 0 || m->procs[i].stopping)
+			continue;
+		off += (size_t)snprintf(pids + off, sizeof(pids) - off, "%s%d", off ? "," : "",
+		    (int)m->procs[i].pid);
+		if (off >= sizeof(pids))
+			return;
+	}
+	args[n++] = m->exe;
+	for (i = 0; i < m->argc; i++)
+		args[n++] = m->argv[i];
+	args[n] = NULL;
+	/* Copies above 64 first, so that moving one cannot overwrite the other. */
+	lfd = fcntl(m->lfd, F_DUPFD_CLOEXEC, 64);
+	if (m->ifd != -1)
+		ifd = fcntl(m->ifd, F_DUPFD_CLOEXEC, 64);
+	if (lfd == -1 || (m->ifd != -1 && ifd == -1))
+		goto undo;
+	if (fd_move(lfd, SD_LISTEN_FDS_START, &saved3) == -1 ||
+	    (ifd != -1 && fd_move(ifd, SD_LISTEN_FDS_START + 1, &saved4) == -1))
+		goto restore;
+	snprintf(num, sizeof(num), "%d", (int)getpid());
+	setenv("LISTEN_PID", num, 1);
+	snprintf(num, sizeof(num), "%d", nfds);
+	setenv("LISTEN_FDS", num, 1);
+	unsetenv("LISTEN_FDNAMES");
+	setenv(UPGRADE_ENV, m->socket_activated ? "systemd" : "own", 1);
+	setenv(UPGRADE_WORKERS_ENV, pids, 1);
+	log_info("upgrading: executing %s; %s keep serving until its workers accept",
+	    m->exe, pids[0] != '\0' ? pids : "no workers");
+	execv(m->exe, args);
+	log_error("cannot execute %s: %s; reloading with the old program", m->exe, strerror(errno));
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv(UPGRADE_ENV);
+	unsetenv(UPGRADE_WORKERS_ENV);
+restore:
+	if (ifd != -1)
+		fd_restore(SD_LISTEN_FDS_START + 1, saved4);
+	fd_restore(SD_LISTEN_FDS_START, saved3);
+undo:
+	if (lfd != -1)
+		close(lfd);
+	if (ifd != -1)
+		close(ifd);
+}
+
+/*
+ * In a master that an upgrade started: take the old workers as a generation
+ * of their own (0), to be told to drain once the new one accepts.
+ */
+static void
+adopt_old_workers(struct master *m)
+{
+	const char *list = getenv(UPGRADE_WORKERS_ENV);
+	char *end;
+	int n = 0;
+
+	if (list == NULL)
+		return;
+	while (*list != '\0') {
+		long pid = strtol(list, &end, 10);
+		struct wproc *p;
+
+		if (end == list || pid <= 0)
+			break;
+		if ((p = find_proc(m, 0)) == NULL)
+			break;
+		memset(p, 0, sizeof(*p));
+		p->pid = (pid_t)pid;
+		p->gen = 0;
+		p->slot = -1;
+		p->ready = 1;
+		p->started_ms = now_ms();
+		n++;
+		list = *end == ',' ? end + 1 : end;
+	}
+	unsetenv(UPGRADE_WORKERS_ENV);
+	log_info("upgraded to s3wwwd %s: %d workers of the old program drain once the new "
+	    "ones accept", PACKAGE_VERSION, n);
+}
+
 static void
 reload(struct master *m)
 {
@@ -332,6 +542,8 @@ reload(struct master *m)
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
 	    (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
 	log_info("reloading configuration");
+	if (exe_replaced(m))
+		upgrade(m); /* returns only when the upgrade cannot be done */
 	err[0] = '\0';
 	if (config_load(&next, m->config_path, m->argc, m->argv, environ, err,
 	    sizeof(err)) == -1)
@@ -533,9 +745,15 @@ setup(struct master *m)
 	sigset_t set;
 	int n = sd_listen_fds(1);
 
+	const char *upgraded = getenv(UPGRADE_ENV);
+
 	if (n > 0) {
-		/* systemd holds the sockets: the first is the main listener. */
-		m->socket_activated = 1;
+		/*
+		 * systemd holds the sockets: the first is the main listener.
+		 * After an upgrade they are the old master's, and ours to
+		 * replace on a reload unless systemd gave them to it.
+		 */
+		m->socket_activated = upgraded == NULL || strcmp(upgraded, "systemd") == 0;
 		m->lfd = SD_LISTEN_FDS_START;
 		fcntl(m->lfd, F_SETFL, fcntl(m->lfd, F_GETFL) | O_NONBLOCK);
 		fcntl(m->lfd, F_SETFD, FD_CLOEXEC);
@@ -545,7 +763,8 @@ setup(struct master *m)
 			fcntl(m->ifd, F_SETFL, fcntl(m->ifd, F_GETFL) | O_NONBLOCK);
 			fcntl(m->ifd, F_SETFD, FD_CLOEXEC);
 		}
-		log_info("using %d socket(s) from systemd", n);
+		log_info("using %d socket(s) from %s", n,
+		    upgraded != NULL ? "the program before the upgrade" : "systemd");
 	} else {
 		m->lfd = master_listen(m->cfg->listen, err, sizeof(err));
 		if (m->lfd == -1) {
@@ -564,8 +783,10 @@ setup(struct master *m)
 		log_error("%s", err);
 		return -1;
 	}
-	if (drop_privileges(m->cfg) == -1)
+	/* After an upgrade the old master has done it already. */
+	if (upgraded == NULL && drop_privileges(m->cfg) == -1)
 		return -1;
+	unsetenv(UPGRADE_ENV);
 	m->metrics = metrics_create();
 	if (m->metrics == NULL) {
 		log_error("cannot map the metrics region");
@@ -609,8 +830,10 @@ master_run(struct config *cfg, const char *config_path, int argc, char *const ar
 		log_error("libcurl initialisation failed");
 		return 1;
 	}
+	exe_remember(m);
 	if (setup(m) == -1)
 		return 1;
+	adopt_old_workers(m);
 	m->gen = 1;
 	m->want = config_worker_count(cfg);
 	fill(m);
@@ -619,6 +842,8 @@ master_run(struct config *cfg, const char *config_path, int argc, char *const ar
 		shutdown_all(m);
 		return 1;
 	}
+	/* The old program's workers, if an upgrade started us: drain them now. */
+	signal_gen(m, m->gen, 1, SIGTERM);
 	log_info("serving %s%s with %d workers on %s", cfg->endpoint, "", m->want, cfg->listen);
 	sd_notifyf(0, "READY=1\nMAINPID=%d", (int)getpid());
 	notify_status(m, "serving");

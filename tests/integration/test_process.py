@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -582,6 +583,87 @@ def test_reloads_under_keepalive_load_lose_no_request(minio, s3, bucket, daemon_
     assert load.failures == [], "%d failures out of %d requests (%d retries):\n%s" % (
         len(load.failures), load.ok + len(load.failures), load.retries,
         "\n".join(load.failures[:20]))
+
+
+def replace_program(path, source):
+    """Put a new program file at `path` the way dpkg and rpm do: written
+    beside it and renamed over it, so the running one keeps its inode."""
+    tmp = path.with_name(path.name + ".new")
+    shutil.copy2(source, tmp)
+    os.rename(tmp, path)
+
+
+def test_upgrade_on_reload_executes_the_new_program_losing_no_request(
+        minio, s3, bucket, daemon_factory, tmp_path):
+    """A reload after the program file was replaced is an upgrade: the master
+    executes the new file in place (same pid, which systemd's MainPID needs),
+    hands it the listening socket and the old workers, and those drain only
+    once the new workers accept.  Under keep-alive load, nothing is lost."""
+    port = harness.free_port()
+    body = b"upgrade test body " * 20
+    put_object(s3, bucket, "small.txt", body, "text/plain")
+    exe = tmp_path / "bin" / "s3wwwd"
+    exe.parent.mkdir()
+    shutil.copy2(harness.bin("s3wwwd"), exe)
+    d = start_serving(daemon_factory, cfg(minio, bucket, port, workers=2),
+                      2, binary=str(exe))
+    master = d.pid
+    old_ino = os.stat("/proc/%d/exe" % master).st_ino
+    load = LoadGen(port, "/small.txt", body, conns=16).start()
+    try:
+        load.wait_count(300, 20)
+        for round_ in (1, 2):
+            old = set(d.children())
+            replace_program(exe, harness.bin("s3wwwd"))
+            mark = len(d.log())
+            d.signal(signal.SIGHUP)
+            d.wait_log(r"upgraded to s3wwwd .*: 2 workers of the old program drain", start=mark,
+                       timeout=30)
+            d.wait_log(r"serving .* with 2 workers", start=mark, timeout=30)
+            wait_for(lambda: not (old & set(d.children())), 30, what="the old workers to exit")
+            n = load.ok
+            load.wait_count(n + 400, 30)
+            # The same process runs the new file, which is no longer deleted.
+            assert d.pid == master and d.running
+            st = os.stat("/proc/%d/exe" % master)
+            assert st.st_ino == os.stat(exe).st_ino != old_ino, round_
+            assert not os.readlink("/proc/%d/exe" % master).endswith("(deleted)")
+            old_ino = st.st_ino
+    finally:
+        load.stop()
+    log = d.log()
+    assert log.count("the program file %s was replaced" % exe) == 2, d.log_tail()
+    assert "while stopping" not in log, d.log_tail()     # the old workers drained cleanly
+    print("upgrade load: %d ok, %d retried on a closed idle connection"
+          % (load.ok, load.retries))
+    assert load.failures == [], "%d failures out of %d requests (%d retries):\n%s" % (
+        len(load.failures), load.ok + len(load.failures), load.retries,
+        "\n".join(load.failures[:20]))
+
+
+def test_upgrade_to_a_program_that_refuses_the_config_is_a_plain_reload(
+        minio, s3, bucket, daemon_factory, tmp_path):
+    """A new program that fails its own configuration check is not executed:
+    the reload goes on with the running program, which keeps serving."""
+    put_object(s3, bucket, "index.html", "still here\n", "text/html")
+    port = harness.free_port()
+    exe = tmp_path / "bin" / "s3wwwd"
+    exe.parent.mkdir()
+    shutil.copy2(harness.bin("s3wwwd"), exe)
+    d = start_serving(daemon_factory, cfg(minio, bucket, port, workers=2), 2, binary=str(exe))
+    master = d.pid
+    broken = tmp_path / "broken"
+    broken.write_text("#!/bin/sh\necho 'cannot run here' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    replace_program(exe, broken)
+    mark = len(d.log())
+    d.signal(signal.SIGHUP)
+    d.wait_log(r"the new program refuses the configuration or does not run; reloading with "
+               r"the old one", start=mark)
+    d.wait_log(r"reloaded: generation 2 serving", start=mark)
+    assert d.pid == master and d.running
+    assert os.readlink("/proc/%d/exe" % master).endswith("(deleted)")
+    assert http(port, "GET", "/").body == b"still here\n"
 
 
 def test_worker_sigkill_under_keepalive_load_loses_no_request(minio, s3, bucket, daemon_factory):
