@@ -19,7 +19,10 @@
 #
 # Environment: S3WWWD_JOBS (parallel jobs, default 2: the machine is shared),
 # DEB_BUILD_OPTIONS (e.g. nocheck to skip the unit tests in the deb build),
-# S3WWWD_RPM_NOCHECK=1 (skip %check in the rpm build).
+# S3WWWD_RPM_NOCHECK=1 (skip %check in the rpm build),
+# S3WWWD_PKG_VERSION=X.Y.Z (build that version: the scratch copy gets it in
+# configure.ac, a debian/changelog entry and the spec; the tree is not
+# touched.  tests/packaging uses it to publish an upgrade).
 # Needs: scripts/deps.sh debhelper rpm (and what deps.sh installs anyway).
 set -euo pipefail
 
@@ -72,6 +75,35 @@ if git -C "$SRCDIR" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
 	tar -C "$SRCDIR" --exclude=./build -cf - . | tar -C "$WORK/export" -xf -
 fi
+# The packaging files come from the exported copy from here on, so that a
+# version bump below reaches the packages without touching the tree.
+PKGDIR=$WORK/export/packaging
+
+if [ -n "${S3WWWD_PKG_VERSION:-}" ]; then
+	bump=$S3WWWD_PKG_VERSION
+	[[ $bump =~ ^[0-9]+(\.[0-9]+)+$ ]] || die "S3WWWD_PKG_VERSION must look like 1.2.3, not '$bump'"
+	say "bumping the scratch copy to version $bump"
+	sed -i "s/^AC_INIT(\[s3wwwd\], \[[^]]*\]/AC_INIT([s3wwwd], [$bump]/" "$WORK/export/configure.ac"
+	grep -q "^AC_INIT(\[s3wwwd\], \[$bump\]" "$WORK/export/configure.ac" ||
+		die "could not set the version in configure.ac"
+	{
+		printf 's3wwwd (%s-1) unstable; urgency=medium\n\n' "$bump"
+		printf '  * Version %s, built by packaging/build.sh with S3WWWD_PKG_VERSION.\n\n' "$bump"
+		printf ' -- %s  %s\n\n' "$(dpkg-parsechangelog -l "$PKGDIR/debian/changelog" -S Maintainer)" \
+			"$(date -R)"
+		cat "$PKGDIR/debian/changelog"
+	} >"$PKGDIR/debian/changelog.new"
+	mv "$PKGDIR/debian/changelog.new" "$PKGDIR/debian/changelog"
+	awk -v v="$bump" -v d="$(LC_ALL=C date '+%a %b %d %Y')" '
+		/^Version:/ { sub(/[^[:space:]]+$/, v) }
+		{ print }
+		/^%changelog$/ {
+			print "* " d " s3wwwd maintainers <maintainers@users.noreply.r-seed-8fdee13a.example> - " v "-1"
+			print "- Version " v ", built by packaging/build.sh with S3WWWD_PKG_VERSION."
+			print ""
+		}' "$PKGDIR/rpm/s3wwwd.spec" >"$PKGDIR/rpm/s3wwwd.spec.new"
+	mv "$PKGDIR/rpm/s3wwwd.spec.new" "$PKGDIR/rpm/s3wwwd.spec"
+fi
 
 say "make dist"
 (
@@ -97,7 +129,7 @@ add_packaging() {
 	if [ ! -f "$tree/packaging/systemd/s3wwwd.service" ]; then
 		say "note: the tarball has no packaging/ (add it to EXTRA_DIST); copying it in"
 		rm -rf "$tree/packaging"
-		cp -a "$HERE" "$tree/packaging"
+		cp -a "$PKGDIR" "$tree/packaging"
 	fi
 }
 
@@ -105,7 +137,7 @@ add_packaging() {
 
 build_deb() {
 	local debver upver
-	debver=$(dpkg-parsechangelog -l "$HERE/debian/changelog" -S Version)
+	debver=$(dpkg-parsechangelog -l "$PKGDIR/debian/changelog" -S Version)
 	upver=${debver%-*}
 	upver=${upver#*:}
 	[ "$upver" = "$VERSION" ] ||
@@ -117,7 +149,7 @@ build_deb() {
 	tar -C "$WORK/deb" -xzf "$tarball"
 	local tree=$WORK/deb/$base
 	add_packaging "$tree"
-	cp -a "$HERE/debian" "$tree/debian"
+	cp -a "$PKGDIR/debian" "$tree/debian"
 	(
 		cd "$tree"
 		export DEB_BUILD_OPTIONS="parallel=$JOBS ${DEB_BUILD_OPTIONS:-}"
@@ -133,7 +165,7 @@ build_deb() {
 # ---- 3. rpm ------------------------------------------------------------------------
 
 build_rpm() {
-	local spec=$HERE/rpm/s3wwwd.spec specver
+	local spec=$PKGDIR/rpm/s3wwwd.spec specver
 	specver=$(sed -n 's/^Version:[[:space:]]*//p' "$spec")
 	[ "$specver" = "$VERSION" ] ||
 		die "packaging/rpm/s3wwwd.spec is at $specver but the tarball is $VERSION: update Version and %changelog"
@@ -142,9 +174,9 @@ build_rpm() {
 	rm -f "$OUT"/s3wwwd*.rpm
 	mkdir -p "$top"/{BUILD,BUILDROOT,RPMS,SOURCES,SPECS,SRPMS}
 	cp "$tarball" "$top/SOURCES/"
-	cp "$HERE/systemd/s3wwwd.service" "$HERE/systemd/s3wwwd.socket" \
-		"$HERE/systemd/s3wwwd.sysusers" "$HERE/systemd/s3wwwd.tmpfiles" \
-		"$HERE/s3wwwd.conf" "$HERE/s3wwwd.env" "$top/SOURCES/"
+	cp "$PKGDIR/systemd/s3wwwd.service" "$PKGDIR/systemd/s3wwwd.socket" \
+		"$PKGDIR/systemd/s3wwwd.sysusers" "$PKGDIR/systemd/s3wwwd.tmpfiles" \
+		"$PKGDIR/s3wwwd.conf" "$PKGDIR/s3wwwd.env" "$top/SOURCES/"
 	cp "$spec" "$top/SPECS/"
 	local -a defs=(--define "_topdir $top" --define "_smp_mflags -j$JOBS")
 	local -a opts=()
@@ -156,7 +188,7 @@ build_rpm() {
 		# RPM distribution, rpmbuild checks BuildRequires and uses its own
 		# macros.
 		opts+=(--nodeps)
-		defs+=(--load "$HERE/rpm/debian-host.macros")
+		defs+=(--load "$PKGDIR/rpm/debian-host.macros")
 	fi
 	logged "$LOGS/rpmbuild.log" rpmbuild -bb "${opts[@]}" "${defs[@]}" \
 		"$top/SPECS/s3wwwd.spec"

@@ -3,14 +3,20 @@
 # systemd in systemd-nspawn, and check the packages there (tests/packaging/*.py).
 #
 #   1. installs what it needs (scripts/deps.sh: debhelper, rpm, lintian,
-#      rpmlint, systemd-container, debootstrap) and the cached tools
-#      (scripts/tools.sh: minio, pyenv, nspawnroot);
-#   2. builds both packages with packaging/build.sh into build/packaging/out;
+#      rpmlint, systemd-container, debootstrap, apt-utils, createrepo-c,
+#      gnupg, dnf) and the cached tools (scripts/tools.sh: minio, pyenv,
+#      nspawnroot);
+#   2. builds both packages with packaging/build.sh into build/packaging/out,
+#      and a newer version of the same tree into build/packaging/out/next
+#      (S3WWWD_PKG_VERSION: the next patch release) for the upgrade;
 #   3. runs pytest on tests/packaging: the .deb (contents, lintian), the .rpm
-#      (contents, scriptlets, rpmlint, install into a scratch root) and the
-#      .deb in the booted container (start, serve, watchdog, reload under
-#      load, broken reloads, kill, stop, low port, socket activation, remove,
-#      purge), against a real MinIO on the host's loopback.
+#      (contents, scriptlets, rpmlint, install into a scratch root, and the
+#      signed rpm repository read by dnf) and the .deb in the booted
+#      container, installed from a signed apt repository (packaging/repo.sh,
+#      served on the host's loopback): start, serve, watchdog, reload under
+#      load, broken reloads, kill, stop, low port, socket activation, an
+#      upgrade to the newer version under load, remove, purge; against a
+#      real MinIO on the host's loopback.
 #
 # Usage: tests/packaging/run.sh [pytest args]   (as root; e.g. -k socket -x)
 #        S3WWWD_PKG_SKIP_BUILD=1: test the packages already in build/packaging/out
@@ -74,7 +80,7 @@ say "dependencies"
 # Another apt on this (shared) machine holds the dpkg lock now and then.
 for attempt in 1 2 3 4 5 6; do
 	if bash scripts/deps.sh systemd-container debootstrap rpm rpmlint lintian debhelper \
-		fakeroot file; then
+		fakeroot file apt-utils createrepo-c gnupg dnf; then
 		break
 	fi
 	[ "$attempt" -lt 6 ] || die "scripts/deps.sh failed"
@@ -87,14 +93,23 @@ S3WWWD_NSPAWN_ROOT=$(bash scripts/tools.sh nspawnroot)
 export S3WWWD_MINIO S3WWWD_NSPAWN_ROOT
 
 OUT=$SRCDIR/build/packaging/out
+NEXT_OUT=$OUT/next
 if [ "${S3WWWD_PKG_SKIP_BUILD:-0}" != 1 ]; then
 	say "build the .deb and the .rpm (packaging/build.sh)"
 	bash packaging/build.sh all "$OUT" || die "packaging/build.sh failed"
+	# The next patch release of the same tree, for the upgrade test.  Its
+	# unit tests ran in the build above.
+	version=$(sed -n 's/^AC_INIT(\[s3wwwd\], \[\([^]]*\)\].*/\1/p' configure.ac)
+	next=${version%.*}.$((${version##*.} + 1))
+	say "build version $next of the same tree (packaging/build.sh, S3WWWD_PKG_VERSION)"
+	S3WWWD_PKG_VERSION=$next DEB_BUILD_OPTIONS=nocheck S3WWWD_RPM_NOCHECK=1 \
+		bash packaging/build.sh all "$NEXT_OUT" || die "packaging/build.sh of $next failed"
 fi
 
 say "tests (pytest tests/packaging)"
 mkdir -p "$RUNDIR"
-export S3WWWD_PKG_OUT=$OUT S3WWWD_PKG_RUNDIR=$RUNDIR S3WWWD_PKG_PIDFILE=$PIDFILE
+export S3WWWD_PKG_OUT=$OUT S3WWWD_PKG_NEXT_OUT=$NEXT_OUT S3WWWD_PKG_RUNDIR=$RUNDIR \
+	S3WWWD_PKG_PIDFILE=$PIDFILE
 export PYTHONDONTWRITEBYTECODE=1
 junit=$RUNDIR/junit.xml
 rc=0

@@ -66,7 +66,11 @@ def test_deb_control(pkgs):
         # The user before the permissions that name its group.
         assert postinst.index("systemd-sysusers") < postinst.index("systemd-tmpfiles")
         assert "deb-systemd-helper update-state 's3wwwd.service'" in postinst
-        assert "try-restart" in postinst
+        # An upgrade reloads a running service (the daemon executes the new
+        # program in place); debhelper neither stops nor restarts it.
+        assert "deb-systemd-invoke try-reload-or-restart s3wwwd.service" in postinst
+        assert "restart 's3wwwd" not in postinst and "stop 's3wwwd" not in \
+            ctl.joinpath("prerm").read_text()
         assert "deb-systemd-invoke stop s3wwwd.socket s3wwwd.service" in \
             ctl.joinpath("prerm").read_text()
         postrm = ctl.joinpath("postrm").read_text()

@@ -63,7 +63,7 @@ def test_rpm_scriptlets(pkgs, tmp_path):
                    "postinstall scriptlet", "systemctl --no-reload preset s3wwwd.service s3wwwd.socket",
                    "systemd-tmpfiles --create /usr/lib/tmpfiles.d/s3wwwd.conf",
                    "preuninstall scriptlet", "disable s3wwwd.service s3wwwd.socket",
-                   "postuninstall scriptlet", "try-restart s3wwwd.service"):
+                   "postuninstall scriptlet", "try-reload-or-restart s3wwwd.service"):
         assert needle in scripts, needle
     # Each scriptlet is valid sh (rpm runs them with /bin/sh).
     for tag in ("PREIN", "POSTIN", "PREUN", "POSTUN"):
@@ -140,3 +140,42 @@ def test_rpm_installs_into_scratch_root(pkgs, rpmroot):
     assert not (root / "usr/lib/systemd/system/s3wwwd.service").exists()
     assert (root / "etc/s3wwwd/s3wwwd.conf.rpmsave").read_text().endswith("# edited\n")
     assert not (root / "etc/s3wwwd/s3wwwd.env").exists()
+
+
+def dnf(root, repo, *args):
+    """Debian's dnf against the repository alone, in a scratch root, with the
+    repository's metadata signature checked against its published key."""
+    return subprocess.run(
+        ["dnf", "-q", "-y", "--installroot", str(root), "--setopt=reposdir=/dev/null",
+         "--releasever=1", "--repofrompath=s3wwwd,%s/rpm" % repo.url,
+         "--setopt=s3wwwd.repo_gpgcheck=1", "--setopt=s3wwwd.skip_if_unavailable=False",
+         "--setopt=s3wwwd.gpgcheck=0", "--setopt=s3wwwd.gpgkey=%s/s3wwwd.asc" % repo.url,
+         "repoquery", "--repo=s3wwwd"] + list(args),
+        capture_output=True, text=True)
+
+
+def test_dnf_reads_the_rpm_repository(pkgs, repo, tmp_path):
+    """The rpm repository as dnf users add it (packaging/README.md): both
+    published versions, their requirements, and a signature that is checked
+    (a changed repomd.xml is refused)."""
+    repo.publish(pkgs.next_rpm)
+    r = dnf(tmp_path / "root", repo, "--qf", "%{name} %{version}-%{release} %{arch}", "s3wwwd")
+    assert r.returncode == 0, r.stderr
+    found = sorted(r.stdout.split("\n")[:-1])
+    want = sorted("s3wwwd %s %s" % (rpmq("-qp", "--qf", "%{VERSION}-%{RELEASE}", str(f)),
+                                    rpmq("-qp", "--qf", "%{ARCH}", str(f)))
+                  for f in (pkgs.rpm, pkgs.next_rpm))
+    assert found == want, (found, want)
+    r = dnf(tmp_path / "root2", repo, "--requires", "s3wwwd")
+    assert r.returncode == 0, r.stderr
+    for need in ("libcurl.so.4()(64bit)", "libconfig.so.9()(64bit)", "libssl.so.3()(64bit)",
+                 "/usr/bin/kill"):
+        assert need in r.stdout.split("\n"), (need, r.stdout)
+    repomd = repo.dir / "rpm" / "repodata" / "repomd.xml"
+    good = repomd.read_bytes()
+    try:
+        repomd.write_bytes(good + b"<!-- changed after signing -->\n")
+        r = dnf(tmp_path / "root3", repo, "s3wwwd")
+        assert r.returncode != 0 and "Bad GPG signature" in r.stderr, r.stdout + r.stderr
+    finally:
+        repomd.write_bytes(good)

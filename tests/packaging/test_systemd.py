@@ -4,10 +4,12 @@ One container for the module; the tests run in this order and each leaves
 the system in the state the next one expects (installed, configured,
 stopped), the way an operator would go through it:
 
-  install with apt -> security rating -> start and serve -> watchdog ->
-  reload under load -> broken reloads -> kill -9 -> stop -> low port ->
-  socket activation -> remove (config kept) -> reinstall with dpkg -i ->
-  upgrade (dpkg -i again: restarted, config kept) -> purge
+  add the signed apt repository (signed-by=) and apt-get install from it ->
+  security rating -> start and serve -> watchdog -> reload under load ->
+  broken reloads -> kill -9 -> stop -> low port -> socket activation ->
+  a newer version published, apt-get upgrade under load (no failed request,
+  same MainPID, edited conffile kept) -> remove (config kept) -> reinstall
+  from the repository -> purge
 
 The service talks to a real MinIO on the host's loopback (the container
 shares the host's network) and is seeded with the packaged s3wwwd-seed.
@@ -31,6 +33,8 @@ CONF = "/etc/s3wwwd/s3wwwd.conf"
 ENV = "/etc/s3wwwd/s3wwwd.env"
 UNIT = "s3wwwd.service"
 DROPIN_DIR = "/etc/systemd/system/s3wwwd.service.d"
+KEYRING = "/usr/share/keyrings/s3wwwd-archive-keyring.gpg"
+SOURCES = "/etc/apt/sources.list.d/s3wwwd.list"
 SOCKET_DROPIN_DIR = "/etc/systemd/system/s3wwwd.socket.d"
 
 # The opt-in for a port below 1024 without socket activation, exactly as
@@ -49,26 +53,41 @@ class Svc:
     (each a no-op when an earlier test already did it), so that a single
     test can also be run alone (run.sh -k ...)."""
 
-    def __init__(self, container, pkgs, minio):
+    def __init__(self, container, pkgs, minio, repo):
         self.c = container
         self.pkgs = pkgs
         self.minio = minio
+        self.repo = repo
         self.port = harness.free_port()
         self.index = (SITE / "index.html").read_bytes()
         self.gif = (SITE / "s3wwwd.gif").read_bytes()
         self.snapshot = None
-        self.deb_path = "/root/" + pkgs.deb.name
         self.configured = False
 
     def installed(self):
         return self.c.run(["dpkg-query", "-W", "-f=${db:Status-Status}", "s3wwwd"],
                           check=False).out == "installed"
 
+    def add_source(self, keyring=None):
+        """The repository as packaging/README.md tells users to add it."""
+        self.c.put(KEYRING, keyring if keyring is not None else self.repo.keyring)
+        self.c.put(SOURCES, "deb [signed-by=%s] %s/deb stable main\n" % (KEYRING, self.repo.url))
+
+    def apt_update(self, check=True):
+        """apt-get update of this source alone (the container's Debian
+        sources are not needed: the libraries are in the tree)."""
+        r = self.c.run(["apt-get", "update", "-o", "Dir::Etc::sourcelist=" + SOURCES,
+                        "-o", "Dir::Etc::sourceparts=-", "-o", "APT::Get::List-Cleanup=0"],
+                       check=False, timeout=300)
+        assert r.returncode == 0 or not check, r.stdout + r.stderr
+        return r
+
     def install(self):
-        """apt-get install ./s3wwwd_*.deb"""
-        if not self.c.exists(self.deb_path):
-            self.c.put(self.deb_path, self.pkgs.deb.read_bytes())
-        r = self.c.run(["apt-get", "install", "-y", "--no-install-recommends", self.deb_path],
+        """apt-get install s3wwwd, from the signed repository."""
+        if not self.c.exists(SOURCES):
+            self.add_source()
+            self.apt_update()
+        r = self.c.run(["apt-get", "install", "-y", "--no-install-recommends", "s3wwwd"],
                        check=False, timeout=300)
         assert r.returncode == 0, r.stdout + r.stderr
 
@@ -121,8 +140,8 @@ class Svc:
 
 
 @pytest.fixture(scope="module")
-def svc(container, pkgs, minio):
-    return Svc(container, pkgs, minio)
+def svc(container, pkgs, minio, repo):
+    return Svc(container, pkgs, minio, repo)
 
 
 def get(port, path="/", timeout=10):
@@ -191,13 +210,24 @@ CHURN = re.compile(r"^/var/lib/dpkg/|^/var/cache/(apt|debconf|ldconfig)/|^/var/l
 
 # -- install ---------------------------------------------------------------------------
 
-def test_install_with_apt(container, svc):
+def test_install_from_the_signed_repository(container, svc, pkgs, repo):
     c = container
     assert not svc.installed()
     svc.snapshot = fs_snapshot(c)
     assert c.run(["getent", "passwd", "s3wwwd"], check=False).returncode == 2
+    # apt checks the signature: with the key of somebody else, the
+    # repository is refused and s3wwwd is not offered.
+    svc.add_source(keyring=repo.other_key())
+    r = svc.apt_update(check=False)
+    assert r.returncode != 0 and "NO_PUBKEY" in r.stdout + r.stderr, r.stdout + r.stderr
+    assert c.run(["apt-cache", "policy", "s3wwwd"]).out == ""
+    # With the repository's own key (signed-by=, as packaging/README.md says).
+    svc.add_source()
+    svc.apt_update()
     svc.install()
     assert svc.installed()
+    assert c.run(["dpkg-query", "-W", "-f=${Version}", "s3wwwd"]).out == \
+        pkgs.deb.name.split("_")[1]
     # The system user from sysusers.d: no login, no home.
     pw = c.run(["getent", "passwd", "s3wwwd"]).out.split(":")
     assert int(pw[2]) < 1000 and pw[5] == "/nonexistent" and pw[6].endswith("nologin"), pw
@@ -503,6 +533,48 @@ def test_socket_activation(container, svc):
         c.put(CONF, good, 0o640)
 
 
+# -- upgrade -----------------------------------------------------------------------------
+
+def test_upgrade_from_the_repository_under_load(container, svc, pkgs, repo):
+    """A newer version is published; apt-get upgrade reloads the running
+    service, whose master executes the new program in place: no request
+    fails, MainPID stays, the edited configuration stays, and no prompt."""
+    c = container
+    svc.ensure_running()
+    new = pkgs.upstream_version(pkgs.next_deb)
+    assert new != pkgs.upstream_version(pkgs.deb)
+    conf = c.read(CONF) + "# edited by the operator\n"
+    c.put(CONF, conf, 0o640)
+    c.run(["chgrp", "s3wwwd", CONF])
+    pid = main_pid(c)
+    before = wait_workers(c, 2)
+    repo.publish(pkgs.next_deb, pkgs.next_rpm)
+    svc.apt_update()
+    cursor = c.journal_cursor()
+    load = Load(svc.port, "/", svc.index, threads=6, duration=12.0).start()
+    time.sleep(1.0)
+    # No --force-conf* option and no terminal: a conffile question would
+    # fail the upgrade.
+    r = c.run(["apt-get", "upgrade", "-y"], check=False, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert c.run(["dpkg-query", "-W", "-f=${Version}", "s3wwwd"]).out == \
+        pkgs.next_deb.name.split("_")[1]
+    c.wait_for(lambda: "upgraded to s3wwwd %s" % new in c.journal(since_cursor=cursor), 30,
+               what="the master to run the new program")
+    after = wait_workers(c, 2)
+    load.join()
+    print("load during apt-get upgrade: " + load.summary())
+    assert load.failed == 0, load.summary()
+    assert load.ok >= 200, "too little load to prove anything: " + load.summary()
+    # Not restarted: the same process runs the new file.
+    assert main_pid(c) == pid and c.prop(UNIT, "ActiveState") == "active"
+    assert c.run(["readlink", "/proc/%d/exe" % pid]).out == "/usr/sbin/s3wwwd"
+    assert not set(after) & set(before), "the old workers still run"
+    assert c.run(["s3wwwd", "-version"]).out == "s3wwwd " + new
+    assert c.read(CONF) == conf
+    assert get(svc.port).body == svc.index
+
+
 # -- removal -----------------------------------------------------------------------------
 
 def test_remove_keeps_edited_config(container, svc):
@@ -522,21 +594,11 @@ def test_remove_keeps_edited_config(container, svc):
     assert c.read(CONF) == conf and c.read(ENV) == env
     assert c.run(["dpkg-query", "-W", "-f=${db:Status-Status}", "s3wwwd"]).out == "config-files"
 
-    # Installing again (dpkg -i this time) keeps them, and the service runs
+    # Installing again from the repository keeps them, and the service runs
     # with them at once.
-    r = c.run(["dpkg", "-i", svc.deb_path], check=False, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
+    svc.install()
     assert c.read(CONF) == conf and c.read(ENV) == env
     c.systemctl("start", UNIT)
-    assert get(svc.port).body == svc.index
-
-    # An upgrade (dpkg -i over the installed package) restarts a running
-    # service and still keeps the edited files.
-    pid = main_pid(c)
-    r = c.run(["dpkg", "-i", svc.deb_path], check=False, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert c.prop(UNIT, "ActiveState") == "active" and main_pid(c) not in (0, pid)
-    assert c.read(CONF) == conf and c.read(ENV) == env
     assert get(svc.port).body == svc.index
 
 
@@ -555,6 +617,10 @@ def test_purge_leaves_nothing(container, svc):
     assert c.run(["getent", "group", "s3wwwd"], check=False).returncode == 2
     # No unit, no enablement state.
     assert c.systemctl("list-unit-files", "s3wwwd*", "--no-legend", check=False).out == ""
+    # What the operator added (the repository's source and key) and apt's
+    # cache of downloaded packages go as an operator removes them.
+    c.run(["rm", "-f", SOURCES, KEYRING])
+    c.run(["apt-get", "clean"])
     # No file: nothing named after s3wwwd, nothing owned by the deleted user,
     # and nothing new at all compared with before the install.
     found = c.run("find / -xdev -path /root -prune -o -name '*s3wwwd*' -print").out
