@@ -49,6 +49,16 @@ if [ -z "${S3WWWD_BUILDDIR:-}" ]; then
 fi
 export S3WWWD_BUILDDIR S3WWWD_SRCDIR=$SRCDIR
 
+# Every run leaves what it printed in tests/results/, so that a figure the
+# README quotes has its run behind it.
+mode=soak
+[ "${1:-}" = --valgrind ] && mode=valgrind
+mkdir -p "$SRCDIR/tests/results"
+result=$SRCDIR/tests/results/$mode-$(date -u +%Y%m%d-%H%M%S).txt
+exec > >(tee "$result") 2>&1
+echo "# scripts/soak.sh $*: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)," \
+	"$(nproc) cores, S3WWWD_SOAK_MINUTES=${S3WWWD_SOAK_MINUTES:-30}, started $(date -u +%FT%TZ)"
+
 if [ "${1:-}" = --valgrind ]; then
 	shift
 	[ "$#" -gt 0 ] || set -- tests/integration/test_serving.py
@@ -64,7 +74,7 @@ if [ "${1:-}" = --valgrind ]; then
 	# harness.py), and what counts here is memcheck.
 	export S3WWWD_TEST_TIMEOUT=900 S3WWWD_TEST_SLOWDOWN=${S3WWWD_TEST_SLOWDOWN:-25}
 	rc=0
-	bash tests/integration/run.sh "$@" || rc=$?
+	bash tests/integration/run.sh -q "$@" || rc=$?
 	echo
 	echo "==> valgrind memcheck: $(find "$vgdir" -name 'vg.*.log' | wc -l) process logs in $vgdir"
 	bad=0

@@ -31,6 +31,13 @@ locals {
     random_password.writer.result,
   ])))
 
+  # The Secrets the Job reads, by the name of their mount under /creds.
+  credentials_secrets = {
+    root   = kubernetes_secret_v1.minio_root.metadata[0].name
+    reader = kubernetes_secret_v1.reader.metadata[0].name
+    writer = kubernetes_secret_v1.writer.metadata[0].name
+  }
+
   credentials_labels = merge(local.labels, {
     "app.kubernetes.io/name"      = "s3wwwd-credentials"
     "app.kubernetes.io/instance"  = var.s3wwwd_release_name
@@ -123,20 +130,13 @@ resource "kubernetes_job_v1" "credentials" {
             }
           }
 
-          volume_mount {
-            name       = "root"
-            mount_path = "/creds/root"
-            read_only  = true
-          }
-          volume_mount {
-            name       = "reader"
-            mount_path = "/creds/reader"
-            read_only  = true
-          }
-          volume_mount {
-            name       = "writer"
-            mount_path = "/creds/writer"
-            read_only  = true
+          dynamic "volume_mount" {
+            for_each = local.credentials_secrets
+            content {
+              name       = volume_mount.key
+              mount_path = "/creds/${volume_mount.key}"
+              read_only  = true
+            }
           }
           # mc's configuration directory (the root is read-only).
           volume_mount {
@@ -145,25 +145,14 @@ resource "kubernetes_job_v1" "credentials" {
           }
         }
 
-        volume {
-          name = "root"
-          secret {
-            secret_name  = kubernetes_secret_v1.minio_root.metadata[0].name
-            default_mode = "0440"
-          }
-        }
-        volume {
-          name = "reader"
-          secret {
-            secret_name  = kubernetes_secret_v1.reader.metadata[0].name
-            default_mode = "0440"
-          }
-        }
-        volume {
-          name = "writer"
-          secret {
-            secret_name  = kubernetes_secret_v1.writer.metadata[0].name
-            default_mode = "0440"
+        dynamic "volume" {
+          for_each = local.credentials_secrets
+          content {
+            name = volume.key
+            secret {
+              secret_name  = volume.value
+              default_mode = "0440"
+            }
           }
         }
         volume {
