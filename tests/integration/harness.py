@@ -54,6 +54,14 @@ def bound(seconds):
     """An upper time bound of `seconds` on an idle machine, scaled."""
     return seconds * SLOWDOWN
 
+
+def patience(seconds):
+    """How long to wait for an event (a log line, a process to appear)
+    before giving up.  Waiting longer proves nothing less, so these caps
+    only grow: unchanged up to the default SLOWDOWN, by SLOWDOWN / 2 beyond
+    (the sanitizer build, valgrind)."""
+    return seconds * max(1.0, SLOWDOWN / 2)
+
 # Never send loopback traffic (boto3 to MinIO) through a proxy from the env.
 for _var in ("NO_PROXY", "no_proxy"):
     _cur = os.environ.get(_var, "")
@@ -83,7 +91,9 @@ def _deadline_loop(timeout, interval=0.05):
 
 
 def wait_for(pred, timeout, interval=0.02, what="condition"):
-    """Poll pred() until it returns something truthy; return that value."""
+    """Poll pred() until it returns something truthy; return that value.
+    `timeout` is scaled by patience()."""
+    timeout = patience(timeout)
     end = time.monotonic() + timeout
     while True:
         v = pred()
@@ -528,7 +538,9 @@ class Daemon:
 
     def wait_log(self, pattern, timeout=10.0, start=0):
         """Wait until the log (from offset `start`) matches the regex
-        `pattern`; returns the match, or fails the test with the log."""
+        `pattern`; returns the match, or fails the test with the log.
+        `timeout` is scaled by patience()."""
+        timeout = patience(timeout)
         rx = re.compile(pattern)
         for _ in _deadline_loop(timeout, 0.05):
             m = rx.search(self.log()[start:])
@@ -668,6 +680,7 @@ class DaemonFactory:
                    str(log_path), cmd)
         self.daemons.append(d)
         if wait:
+            timeout = patience(timeout)
             if not wait_port(port, timeout, host, proc):
                 code = proc.poll()
                 if code is None:
