@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "s3.h"
+#include "xml.h"
 
 #define S3_EXTRA_MAX 4
 #define S3_DEFAULT_REGION "us-east-1"
@@ -178,6 +179,10 @@ region_valid(const char *r)
 	return 1;
 }
 
+/*
+ * Long because the URL forms (scheme or none, port or none, a path, IPv6
+ * brackets) are checked in one pass, each with its own message.
+ */
 int
 s3_endpoint_init(struct s3_endpoint *ep, const char *url,
     const char *bucket, const char *region, int virtual_host, char *err,
@@ -360,6 +365,11 @@ add_line(char *dst, size_t dstsz, const char *name, const char *value)
 	return (n < 0 || (size_t)n >= dstsz) ? -1 : 0;
 }
 
+/*
+ * Long because the request is built in place without allocation: URL,
+ * canonical headers, signature and the header list, one fixed buffer each,
+ * and splitting it would only pass those buffers around.
+ */
 int
 s3_request_build(struct s3_request *req, struct sigv4_ctx *sig,
     const struct s3_endpoint *ep, const char *token, const char *method,
@@ -506,37 +516,51 @@ toolong:
 	return -1;
 }
 
+static int
+s3_is_space(char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
 int
 s3_error_code(const char *body, size_t len, char *out, size_t outsz)
 {
-	static const char open_tag[] = "<Code>";
-	static const char close_tag[] = "</Code>";
-	const char *start, *end;
-	size_t n;
+	const char *v;
+	size_t n, skip;
+	int dn;
 
 	if (out == NULL || outsz == 0)
 		return -1;
 	out[0] = '\0';
-	if (body == NULL)
+	if (body == NULL ||
+	    xml_find(body, body + len, "Code", &v, &n) == NULL)
 		return -1;
-	start = memmem(body, len, open_tag, sizeof(open_tag) - 1);
-	if (start == NULL)
+	/* Trimmed before decoding, so that padding does not count against outsz. */
+	while (n > 0 && s3_is_space(*v)) {
+		v++;
+		n--;
+	}
+	while (n > 0 && s3_is_space(v[n - 1]))
+		n--;
+	/*
+	 * An error code is a bare word such as "NoSuchKey"; markup in its
+	 * place, CDATA included, means the body is not what it claims to be.
+	 */
+	if (n == 0 || memchr(v, '<', n) != NULL)
 		return -1;
-	start += sizeof(open_tag) - 1;
-	end = memmem(start, len - (size_t)(start - body), close_tag,
-	    sizeof(close_tag) - 1);
-	if (end == NULL)
-		return -1;
-	while (start < end && (*start == ' ' || *start == '\n' ||
-	    *start == '\r' || *start == '\t'))
-		start++;
-	while (end > start && (end[-1] == ' ' || end[-1] == '\n' ||
-	    end[-1] == '\r' || end[-1] == '\t'))
-		end--;
-	n = (size_t)(end - start);
-	if (n == 0 || n >= outsz || memchr(start, '<', n) != NULL)
-		return -1;
-	memcpy(out, start, n);
-	out[n] = '\0';
+	if ((dn = xml_text(v, n, out, outsz)) <= 0)
+		goto fail;
+	/* And after, since a character reference may spell white space too. */
+	for (skip = 0; s3_is_space(out[skip]); skip++)
+		;
+	while (dn > 0 && s3_is_space(out[dn - 1]))
+		dn--;
+	if ((size_t)dn <= skip)
+		goto fail;
+	memmove(out, out + skip, (size_t)dn - skip);
+	out[(size_t)dn - skip] = '\0';
 	return 0;
+fail:
+	out[0] = '\0';
+	return -1;
 }

@@ -86,7 +86,9 @@ int s3_request_build(struct s3_request *req, struct sigv4_ctx *sig,
 
 /*
  * Pull the <Code> of an S3 XML error body (for example "NoSuchKey") into
- * out.  Returns 0 if found, -1 otherwise.
+ * out, with surrounding white space trimmed and entities decoded (the body
+ * is read with xml_find and xml_text, see xml.h).  Returns 0 if found, -1
+ * if there is none, it is empty, holds markup or does not fit in outsz.
  */
 int s3_error_code(const char *body, size_t len, char *out, size_t outsz);
 

@@ -536,6 +536,10 @@ sbuf_add_folded(struct sbuf *b, const char *v)
 	}
 }
 
+/*
+ * Long because each of the six parts of the canonical request (AWS
+ * SigV4) is written in order into one buffer, and they read best together.
+ */
 ssize_t
 sigv4_canonical_request(const struct sigv4_ctx *ctx,
     const char *method, const char *uri, const char *query,

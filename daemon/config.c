@@ -23,6 +23,7 @@
 #include <libconfig.h>
 
 #include "creds.h"
+#include "env.h"
 #include "s3.h"
 
 enum copt_type {
@@ -70,27 +71,27 @@ static const struct copt copts[] = {
 	    0, 0, "TLS certificate chain (PEM) to serve HTTPS" },
 	{ "tls.key", "ssl-key tls-key", "S3WWWD_TLS_KEY S3WWW_SSL_KEY", T_STR, O(tls_key), 0, 0,
 	    "TLS private key (PEM)" },
-	{ "s3.endpoint", "endpoint", "S3WWWD_ENDPOINT S3WWW_ENDPOINT", T_STR, O(endpoint), 0, 0,
+	{ "s3.endpoint", "endpoint", ENV_ENDPOINT, T_STR, O(endpoint), 0, 0,
 	    "S3 endpoint URL" },
-	{ "s3.bucket", "bucket", "S3WWWD_BUCKET S3WWW_BUCKET", T_STR, O(bucket), 0, 0,
+	{ "s3.bucket", "bucket", ENV_BUCKET, T_STR, O(bucket), 0, 0,
 	    "bucket that holds the site" },
 	{ "s3.bucket_path", "bucketPath bucket-path", "S3WWWD_BUCKET_PATH S3WWW_BUCKET_PATH",
 	    T_STR, O(bucket_path), 0, 0, "key prefix of the site inside the bucket" },
-	{ "s3.region", "region", "S3WWWD_REGION AWS_REGION", T_STR, O(region), 0, 0,
+	{ "s3.region", "region", ENV_REGION, T_STR, O(region), 0, 0,
 	    "signing region" },
 	{ "s3.virtual_host", "virtual-host", "S3WWWD_VIRTUAL_HOST", T_BOOL, O(virtual_host), 0, 1,
 	    "virtual-host addressing (bucket.host) instead of path-style" },
-	{ "s3.access_key", "accessKey access-key", "S3WWWD_ACCESS_KEY S3WWW_ACCESS_KEY "
-	    "AWS_ACCESS_KEY_ID", T_STR, O(access_key), 0, 0, "access key" },
-	{ "s3.secret_key", "secretKey secret-key", "S3WWWD_SECRET_KEY S3WWW_SECRET_KEY "
-	    "AWS_SECRET_ACCESS_KEY", T_STR, O(secret_key), 0, 0, "secret key" },
-	{ "s3.session_token", "session-token", "S3WWWD_SESSION_TOKEN AWS_SESSION_TOKEN", T_STR,
+	{ "s3.access_key", "accessKey access-key", ENV_ACCESS_KEY,
+	    T_STR, O(access_key), 0, 0, "access key" },
+	{ "s3.secret_key", "secretKey secret-key", ENV_SECRET_KEY,
+	    T_STR, O(secret_key), 0, 0, "secret key" },
+	{ "s3.session_token", "session-token", ENV_SESSION_TOKEN, T_STR,
 	    O(session_token), 0, 0, "session token for temporary credentials" },
 	{ "s3.access_key_file", "accessKeyFile access-key-file",
-	    "S3WWWD_ACCESS_KEY_FILE S3WWW_ACCESS_KEY_FILE", T_STR, O(access_key_file), 0, 0,
+	    ENV_ACCESS_KEY_FILE, T_STR, O(access_key_file), 0, 0,
 	    "file holding the access key (re-read on reload)" },
 	{ "s3.secret_key_file", "secretKeyFile secret-key-file",
-	    "S3WWWD_SECRET_KEY_FILE S3WWW_SECRET_KEY_FILE", T_STR, O(secret_key_file), 0, 0,
+	    ENV_SECRET_KEY_FILE, T_STR, O(secret_key_file), 0, 0,
 	    "file holding the secret key (re-read on reload)" },
 	{ "s3.session_token_file", "session-token-file", "S3WWWD_SESSION_TOKEN_FILE", T_STR,
 	    O(session_token_file), 0, 0, "file holding the session token" },

@@ -8,10 +8,6 @@
  * to an asset that is not there yet), and with --sync delete what the
  * sources no longer have (only when everything before succeeded).
  */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -27,6 +23,7 @@
 #include <curl/curl.h>
 
 #include "creds.h"
+#include "env.h"
 #include "log.h"
 #include "s3.h"
 #include "seed.h"
@@ -36,6 +33,7 @@
 #endif
 
 #define SEED_CRED_MAX 128
+#define SEED_ENV_NAME_MAX 64
 
 volatile sig_atomic_t seed_interrupted;
 
@@ -132,14 +130,18 @@ seed_usage(FILE *fp)
 "\n"
 "Create the bucket if needed and upload a website into it.\n"
 "\n"
-"  -e, --endpoint URL         S3 endpoint ($S3WWW_ENDPOINT, $S3_ENDPOINT)\n"
-"  -b, --bucket NAME          bucket ($S3WWW_BUCKET)\n"
-"  -r, --region REGION        signing region (default us-east-1)\n"
+"  -e, --endpoint URL         S3 endpoint ($S3WWWD_ENDPOINT, $S3WWW_ENDPOINT,\n"
+"                             $S3_ENDPOINT)\n"
+"  -b, --bucket NAME          bucket ($S3WWWD_BUCKET, $S3WWW_BUCKET)\n"
+"  -r, --region REGION        signing region ($S3WWWD_REGION, $S3WWW_REGION,\n"
+"                             $AWS_REGION; default us-east-1)\n"
 "      --virtual-host         address the bucket as NAME.host\n"
-"      --access-key KEY       ($S3WWW_ACCESS_KEY, $AWS_ACCESS_KEY_ID)\n"
-"      --access-key-file F    ($S3WWW_ACCESS_KEY_FILE)\n"
-"      --secret-key KEY       ($S3WWW_SECRET_KEY, $AWS_SECRET_ACCESS_KEY)\n"
-"      --secret-key-file F    ($S3WWW_SECRET_KEY_FILE)\n"
+"      --access-key KEY       ($S3WWWD_ACCESS_KEY, $S3WWW_ACCESS_KEY,\n"
+"                             $AWS_ACCESS_KEY_ID)\n"
+"      --access-key-file F    ($S3WWWD_ACCESS_KEY_FILE, $S3WWW_ACCESS_KEY_FILE)\n"
+"      --secret-key KEY       ($S3WWWD_SECRET_KEY, $S3WWW_SECRET_KEY,\n"
+"                             $AWS_SECRET_ACCESS_KEY)\n"
+"      --secret-key-file F    ($S3WWWD_SECRET_KEY_FILE, $S3WWW_SECRET_KEY_FILE)\n"
 "      --ca-bundle FILE       trust these CAs for the endpoint\n"
 "  -k, --insecure             do not verify the endpoint's certificate\n"
 "  -d, --dir DIR              upload every file below DIR (repeatable)\n"
@@ -217,12 +219,60 @@ seed_add_source(struct seed_opts *o, int is_url, const char *arg)
 	return 0;
 }
 
+/*
+ * The value of the first variable in list (a space-separated list from
+ * env.h) that is set and not empty, or NULL.  With family non-NULL, only
+ * names that start with it count.  name, when not NULL, gets the name of
+ * the variable used ("" if none).  Walking the shared lists instead of
+ * naming variables here keeps the tool reading what the daemon reads, in
+ * the same order.
+ */
 static const char *
-seed_env(const char *name)
+seed_env(const char *list, const char *family, char *name, size_t namesz)
 {
-	const char *v = getenv(name);
+	char var[SEED_ENV_NAME_MAX];
+	const char *p, *v;
+	size_t n;
 
-	return v != NULL && *v != '\0' ? v : NULL;
+	if (name != NULL && namesz > 0)
+		name[0] = '\0';
+	for (p = list; *p != '\0'; p += strspn(p, " ")) {
+		n = strcspn(p, " ");
+		if (n > 0 && n < sizeof(var)) {
+			memcpy(var, p, n);
+			var[n] = '\0';
+			v = getenv(var);
+			if (v != NULL && *v != '\0' && (family == NULL ||
+			    strncmp(var, family, strlen(family)) == 0)) {
+				if (name != NULL && namesz > 0)
+					snprintf(name, namesz, "%s", var);
+				return v;
+			}
+		}
+		p += n;
+	}
+	return NULL;
+}
+
+/* list as "A, B or C", for messages that say which variables are read. */
+static void
+seed_env_names(const char *list, char *out, size_t outsz)
+{
+	const char *p, *sep;
+	size_t n, o = 0, left;
+	int k;
+
+	out[0] = '\0';
+	for (p = list; *p != '\0' && o < outsz; p += strspn(p, " ")) {
+		n = strcspn(p, " ");
+		left = strspn(p + n, " ");
+		sep = o == 0 ? "" : p[n + left] == '\0' ? " or " : ", ";
+		k = snprintf(out + o, outsz - o, "%s%.*s", sep, (int)n, p);
+		if (k < 0)
+			break;
+		o += (size_t)k;
+		p += n;
+	}
 }
 
 /*
@@ -236,6 +286,9 @@ seed_scrub(char *arg)
 	memset(arg, 'x', strlen(arg));
 }
 
+/*
+ * Long because it is the tool's option table, one case per option.
+ */
 static int
 seed_parse(struct seed_opts *o, int argc, char **argv)
 {
@@ -374,21 +427,21 @@ seed_check(struct seed_opts *o)
 	size_t i;
 
 	if (o->endpoint == NULL)
-		o->endpoint = seed_env("S3WWW_ENDPOINT");
-	if (o->endpoint == NULL)
-		o->endpoint = seed_env("S3_ENDPOINT");
+		o->endpoint = seed_env(ENV_ENDPOINT, NULL, NULL, 0);
 	if (o->bucket == NULL)
-		o->bucket = seed_env("S3WWW_BUCKET");
+		o->bucket = seed_env(ENV_BUCKET, NULL, NULL, 0);
 	if (o->region == NULL)
-		o->region = seed_env("S3WWW_REGION");
+		o->region = seed_env(ENV_REGION, NULL, NULL, 0);
 	if (o->region == NULL)
 		o->region = "us-east-1";
 	if (o->endpoint == NULL) {
-		seed_err("no endpoint: give --endpoint or set S3WWW_ENDPOINT");
+		seed_env_names(ENV_ENDPOINT, err, sizeof(err));
+		seed_err("no endpoint: give --endpoint or set %s", err);
 		return -1;
 	}
 	if (o->bucket == NULL) {
-		seed_err("no bucket: give --bucket or set S3WWW_BUCKET");
+		seed_env_names(ENV_BUCKET, err, sizeof(err));
+		seed_err("no bucket: give --bucket or set %s", err);
 		return -1;
 	}
 	if (o->part_size < SEED_PART_MIN || o->part_size > SEED_PART_MAX) {
@@ -434,26 +487,28 @@ seed_check(struct seed_opts *o)
 
 /*
  * One credential, from the first place that has it: the option, the
- * option's file, S3WWW_*_FILE, S3WWW_*, then the AWS variable.
+ * option's file, a file variable (env_file), then a value variable
+ * (env_val), each list walked in its order (env.h).  A file wins over a
+ * value at the same level, as in the daemon.  from gets the name of the
+ * variable used, "" for an option: the session token is paired by it.
  */
 static int
-seed_cred(const char *what, const char *val, const char *file,
-    const char *env_file, const char *env_val, const char *env_aws,
-    char *out, size_t outsz, int *from_aws)
+seed_cred(const char *what, const char *opt, const char *val,
+    const char *file, const char *env_file, const char *env_val, char *out,
+    size_t outsz, char *from, size_t fromsz)
 {
-	char err[512];
+	char err[512], names[256];
 	const char *v = NULL;
 
-	*from_aws = 0;
+	from[0] = '\0';
 	if (val != NULL && file != NULL) {
 		seed_err("give the %s or its file, not both", what);
 		return -1;
 	}
 	if (val == NULL && file == NULL) {
-		file = seed_env(env_file);
-		if (file == NULL && (v = seed_env(env_val)) == NULL &&
-		    (v = seed_env(env_aws)) != NULL)
-			*from_aws = 1;
+		file = seed_env(env_file, NULL, from, fromsz);
+		if (file == NULL)
+			v = seed_env(env_val, NULL, from, fromsz);
 	} else {
 		v = val;
 	}
@@ -465,9 +520,9 @@ seed_cred(const char *what, const char *val, const char *file,
 		return 0;
 	}
 	if (v == NULL) {
-		seed_err("no %s: give --%s-file or set %s or %s", what,
-		    strcmp(what, "access key") == 0 ? "access-key" :
-		    "secret-key", env_file, env_aws);
+		snprintf(err, sizeof(err), "%s %s", env_file, env_val);
+		seed_env_names(err, names, sizeof(names));
+		seed_err("no %s: give --%s-file or set %s", what, opt, names);
 		return -1;
 	}
 	if (strlen(v) >= outsz) {
@@ -722,6 +777,10 @@ seed_run(struct seed_run *r)
 	return 0;
 }
 
+/*
+ * Long because it is the tool's run in order: options, credentials, the
+ * bucket, the upload and the report, each with its exit status.
+ */
 int
 main(int argc, char **argv)
 {
@@ -731,7 +790,9 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	const char *token = NULL;
 	char err[512], total[32];
-	int aws_ak, aws_sk, status = SEED_EXIT_USAGE;
+	char ak_from[SEED_ENV_NAME_MAX], sk_from[SEED_ENV_NAME_MAX];
+	char family[SEED_ENV_NAME_MAX];
+	int status = SEED_EXIT_USAGE;
 	size_t i;
 
 	log_open("s3wwwd-seed", NULL, LOG_L_INFO);
@@ -747,16 +808,26 @@ main(int argc, char **argv)
 	seed_ui_init(o.quiet, o.verbose);
 	if (seed_check(&o) == -1)
 		goto out;
-	if (seed_cred("access key", o.access_key, o.access_key_file,
-	    "S3WWW_ACCESS_KEY_FILE", "S3WWW_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
-	    ak, sizeof(ak), &aws_ak) == -1 ||
-	    seed_cred("secret key", o.secret_key, o.secret_key_file,
-	    "S3WWW_SECRET_KEY_FILE", "S3WWW_SECRET_KEY",
-	    "AWS_SECRET_ACCESS_KEY", sk, sizeof(sk), &aws_sk) == -1)
+	if (seed_cred("access key", "access-key", o.access_key,
+	    o.access_key_file, ENV_ACCESS_KEY_FILE, ENV_ACCESS_KEY, ak,
+	    sizeof(ak), ak_from, sizeof(ak_from)) == -1 ||
+	    seed_cred("secret key", "secret-key", o.secret_key,
+	    o.secret_key_file, ENV_SECRET_KEY_FILE, ENV_SECRET_KEY, sk,
+	    sizeof(sk), sk_from, sizeof(sk_from)) == -1)
 		goto out;
-	/* A session token belongs to the AWS key it was issued with. */
-	if (aws_ak)
-		token = seed_env("AWS_SESSION_TOKEN");
+	/*
+	 * A session token belongs to the access key it was issued with, so
+	 * it is taken only from the family of variables the key came from:
+	 * AWS_SESSION_TOKEN with AWS_ACCESS_KEY_ID, S3WWWD_SESSION_TOKEN with
+	 * S3WWWD_ACCESS_KEY or S3WWWD_ACCESS_KEY_FILE.  A token left over in
+	 * the environment from an AWS session then never goes out with a key
+	 * for another server given on the command line or as S3WWW_*.
+	 */
+	if (ak_from[0] != '\0') {
+		snprintf(family, sizeof(family), "%.*s_",
+		    (int)strcspn(ak_from, "_"), ak_from);
+		token = seed_env(ENV_SESSION_TOKEN, family, NULL, 0);
+	}
 	r.o = &o;
 	if (seed_s3_init(&r.s3, o.endpoint, o.bucket, o.region,
 	    o.virtual_host, ak, sk, token, err, sizeof(err)) == -1) {

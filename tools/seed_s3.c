@@ -1,6 +1,7 @@
 /*
  * seed_s3.c - the S3 operations s3wwwd-seed needs, on libcurl's easy
- * interface and the project's shared request signer.
+ * interface and what the daemon uses too: the request signer, the XML
+ * reader (common/xml.c) and the curl options (common/s3curl.c).
  *
  * Every request body is streamed from its file with pread(), so neither a
  * large object nor a part is ever held in memory, and the SHA-256 that SigV4
@@ -13,10 +14,6 @@
  * answered, a transient failure is retried a couple of times and then
  * reported.
  */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -30,7 +27,9 @@
 #include <openssl/evp.h>
 
 #include "s3.h"
+#include "s3curl.h"
 #include "seed.h"
+#include "xml.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -210,118 +209,6 @@ seed_xfer_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	return seed_interrupted && !x->rq->no_interrupt ? 1 : 0;
 }
 
-/*
- * The page bodies that S3 returns are XML of a fixed shape, with no
- * attributes on the elements read here, so finding "<Tag>" and "</Tag>" is
- * all the parsing needed.  Returns the position after the element or NULL.
- */
-static const char *
-seed_xml_find(const char *p, const char *end, const char *tag,
-    const char **val, size_t *vlen)
-{
-	char open[64], close[64];
-	const char *s, *e;
-	int ol, cl;
-
-	ol = snprintf(open, sizeof(open), "<%s>", tag);
-	cl = snprintf(close, sizeof(close), "</%s>", tag);
-	if (p == NULL || p >= end)
-		return NULL;
-	s = memmem(p, (size_t)(end - p), open, (size_t)ol);
-	if (s == NULL)
-		return NULL;
-	s += ol;
-	e = memmem(s, (size_t)(end - s), close, (size_t)cl);
-	if (e == NULL)
-		return NULL;
-	*val = s;
-	*vlen = (size_t)(e - s);
-	return e + cl;
-}
-
-static size_t
-seed_utf8(unsigned long cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* Undo XML escaping into out; -1 if it does not fit or is malformed. */
-static int
-seed_xml_text(const char *v, size_t n, char *out, size_t outsz)
-{
-	static const struct {
-		const char *ent;
-		char c;
-	} ents[] = {
-		{ "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' },
-		{ "quot;", '"' }, { "apos;", '\'' },
-	};
-	unsigned long cp;
-	size_t i, o = 0, k, el;
-	char *endp, num[16];
-
-	for (i = 0; i < n;) {
-		if (o + 5 > outsz)
-			return -1;
-		if (v[i] != '&') {
-			out[o++] = v[i++];
-			continue;
-		}
-		for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
-			el = strlen(ents[k].ent);
-			if (n - i - 1 >= el &&
-			    memcmp(v + i + 1, ents[k].ent, el) == 0)
-				break;
-		}
-		if (k < sizeof(ents) / sizeof(ents[0])) {
-			out[o++] = ents[k].c;
-			i += 1 + strlen(ents[k].ent);
-			continue;
-		}
-		if (n - i < 4 || v[i + 1] != '#')
-			return -1;
-		el = 0;
-		while (i + 2 + el < n && v[i + 2 + el] != ';' &&
-		    el < sizeof(num) - 1) {
-			num[el] = v[i + 2 + el];
-			el++;
-		}
-		num[el] = '\0';
-		if (i + 2 + el >= n || el == 0)
-			return -1;
-		errno = 0;
-		if (num[0] == 'x')
-			cp = strtoul(num + 1, &endp, 16);
-		else
-			cp = strtoul(num, &endp, 10);
-		if (errno != 0 || *endp != '\0' || cp == 0 || cp > 0x10ffff)
-			return -1;
-		o += seed_utf8(cp, out + o);
-		i += 3 + el;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 static void
 seed_resp_reset(struct seed_resp *r)
 {
@@ -435,23 +322,22 @@ seed_perform(struct seed_s3 *s, const struct seed_rq *rq, CURLcode *crc,
 	curl_easy_reset(h);
 	s->errbuf[0] = '\0';
 	seed_resp_reset(&s->resp);
+	/*
+	 * The options that keep a request what was signed (the path as is,
+	 * no redirects, no content decoding) are the daemon's too.
+	 */
+	if (s3curl_defaults(h, connect_ms, !s->insecure, s->ca_bundle) == -1) {
+		seed_err("%s: libcurl refused an option it needs", rq->what);
+		s->fail = SEED_EXIT_S3;
+		return -1;
+	}
 	curl_easy_setopt(h, CURLOPT_URL, req.url);
-	/* Keys may hold "/./" or "/../"; curl must not fold them away. */
-	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, &req.slist[0]);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "s3wwwd-seed/" PACKAGE_VERSION);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
 	/* A server that stops answering fails the transfer after a minute. */
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-	if (s->ca_bundle != NULL)
-		curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_bundle);
-	if (s->insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, seed_header_cb);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &s->resp);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, seed_write_cb);
@@ -501,8 +387,8 @@ seed_error_message(const struct seed_resp *r, char *out, size_t outsz)
 	out[0] = '\0';
 	if (r->body == NULL || r->len == 0)
 		return;
-	if (seed_xml_find(r->body, r->body + r->len, "Message", &v, &n) ==
-	    NULL || seed_xml_text(v, n, out, outsz) == -1)
+	if (xml_find(r->body, r->body + r->len, "Message", &v, &n) ==
+	    NULL || xml_text(v, n, out, outsz) == -1)
 		out[0] = '\0';
 }
 
@@ -872,6 +758,9 @@ fail:
  * Upload in parts.  Any failure after the upload has been created aborts
  * it, so that the parts sent so far do not linger (and cost storage) with
  * no object to show for them.
+ *
+ * Long because every failing step after the upload was created must
+ * abort it, and that is clearest in one function.
  */
 int
 seed_s3_multipart(struct seed_s3 *s, const struct seed_put *p,
@@ -914,9 +803,9 @@ seed_s3_multipart(struct seed_s3 *s, const struct seed_put *p,
 		seed_report(s, what);
 		return -1;
 	}
-	if (s->resp.len == 0 || seed_xml_find(s->resp.body,
+	if (s->resp.len == 0 || xml_find(s->resp.body,
 	    s->resp.body + s->resp.len, "UploadId", &v, &n) == NULL ||
-	    seed_xml_text(v, n, upload_id, sizeof(upload_id)) == -1 ||
+	    xml_text(v, n, upload_id, sizeof(upload_id)) == -1 ||
 	    upload_id[0] == '\0') {
 		seed_err("%s: no UploadId in the answer", what);
 		s->fail = SEED_EXIT_S3;
@@ -1028,7 +917,7 @@ seed_keys_add(char ***keys, size_t *n, size_t *cap, const char *v,
 {
 	char buf[S3_KEY_MAX * 4 + 1], **nk;
 
-	if (seed_xml_text(v, vlen, buf, sizeof(buf)) == -1)
+	if (xml_text(v, vlen, buf, sizeof(buf)) == -1)
 		return -1;
 	if (*n == *cap) {
 		*cap = *cap != 0 ? *cap * 2 : 256;
@@ -1094,10 +983,10 @@ seed_s3_list(struct seed_s3 *s, const char *prefix, char ***keys,
 		end = p + s->resp.len;
 		/* Each <Contents> holds one <Key>. */
 		c = p;
-		while ((c = seed_xml_find(c, end, "Contents", &v, &vlen)) !=
+		while ((c = xml_find(c, end, "Contents", &v, &vlen)) !=
 		    NULL) {
 			ce = v + vlen;
-			if (seed_xml_find(v, ce, "Key", &v, &vlen) == NULL)
+			if (xml_find(v, ce, "Key", &v, &vlen) == NULL)
 				continue;
 			if (seed_keys_add(&list, &n, &cap, v, vlen) == -1) {
 				seed_err("%s: a key could not be read", what);
@@ -1105,11 +994,11 @@ seed_s3_list(struct seed_s3 *s, const char *prefix, char ***keys,
 				goto fail;
 			}
 		}
-		more = seed_xml_find(p, end, "IsTruncated", &v, &vlen) !=
+		more = xml_find(p, end, "IsTruncated", &v, &vlen) !=
 		    NULL && vlen == 4 && memcmp(v, "true", 4) == 0;
 		if (more) {
-			if (seed_xml_find(p, end, "NextContinuationToken", &v,
-			    &vlen) == NULL || seed_xml_text(v, vlen, token,
+			if (xml_find(p, end, "NextContinuationToken", &v,
+			    &vlen) == NULL || xml_text(v, vlen, token,
 			    sizeof(token)) == -1 || token[0] == '\0') {
 				seed_err("%s: truncated listing without a "
 				    "continuation token", what);

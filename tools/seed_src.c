@@ -8,10 +8,6 @@
  * atomically.  Names beginning with ".." are that machinery, never content,
  * so they are skipped; the files are reached through the visible links.
  */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -158,6 +154,10 @@ struct seed_walk {
 	size_t errsz;
 };
 
+/*
+ * Long because each entry is checked (type, symlink, depth, name) before
+ * it becomes a key, with a message for each refusal.
+ */
 static int
 seed_walk_dir(struct seed_walk *w, const char *path, size_t keylen)
 {
@@ -447,6 +447,10 @@ seed_tmpfile(char *err, size_t errsz)
 	return fd;
 }
 
+/*
+ * Long because the download is checked at each step (status, size,
+ * content type, a partial file removed) with its own message.
+ */
 int
 seed_src_url(struct seed_files *fs, const char *url, const char *key,
     const char *prefix, char *err, size_t errsz)

@@ -8,10 +8,6 @@
  * that they look like the daemon's; the progress line is wiped before one is
  * printed and drawn again afterwards, so the two never interleave.
  */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,7 @@
 # inputs that add coverage are kept), and write the figures to
 # tests/fuzz/results/campaign-DATE.txt.
 #
-#   tests/fuzz/campaign.sh http=1800 range=600 sigv4=1800 config=1800
+#   tests/fuzz/campaign.sh http=1800 range=600 sigv4=1800 config=1800 xml=600
 #
 # Each argument is NAME=SECONDS.  Harnesses run one after the other on one
 # core, so the campaign can run in the background (nice -n 19) while other

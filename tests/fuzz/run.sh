@@ -4,7 +4,8 @@
 # and run each on its seed corpus for S3WWWD_FUZZ_SECONDS (default 60).
 #
 #   tests/fuzz/run.sh                  all harnesses, 60 s each
-#   tests/fuzz/run.sh sigv4 config     only these (names without fuzz_)
+#   tests/fuzz/run.sh sigv4 config     only these (names without fuzz_:
+#                                      http range sigv4 config xml)
 #   S3WWWD_FUZZ_SECONDS=600 tests/fuzz/run.sh      a long run
 #
 # Environment:
@@ -59,14 +60,16 @@ trap 'exit 130' INT TERM
 declare -A SOURCES=(
 	[http]="worker/http.c"
 	[range]="worker/http.c"
-	[sigv4]="common/sigv4.c common/s3.c"
-	[config]="daemon/config.c common/creds.c common/s3.c common/sigv4.c common/log.c"
+	[sigv4]="common/sigv4.c common/s3.c common/xml.c"
+	[config]="daemon/config.c common/creds.c common/s3.c common/sigv4.c common/log.c common/xml.c"
+	[xml]="common/xml.c common/s3.c common/sigv4.c"
 )
 declare -A LIBS=(
 	[http]=""
 	[range]=""
 	[sigv4]="$(pkg-config --libs libcrypto libcurl)"
 	[config]="$(pkg-config --libs libconfig libcrypto libcurl)"
+	[xml]="$(pkg-config --libs libcrypto libcurl)"
 )
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=
 CFLAGS=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer
@@ -77,7 +80,7 @@ CFLAGS+=("${pkg_cflags[@]}")
 
 names=("$@")
 if [ "${#names[@]}" -eq 0 ]; then
-	names=(http range sigv4 config)
+	names=(http range sigv4 config xml)
 fi
 
 pass=0

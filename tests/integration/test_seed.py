@@ -30,7 +30,7 @@ def _env(minio, extra=None):
     """The environment for the tool: root credentials of the session MinIO,
     and nothing from the host that would change what it reads."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "S3WWW_", "MINIO_")) and k != "S3_ENDPOINT"}
+           if not k.startswith(("AWS_", "S3WWW", "MINIO_")) and k != "S3_ENDPOINT"}
     env["AWS_ACCESS_KEY_ID"] = minio.access_key
     env["AWS_SECRET_ACCESS_KEY"] = minio.secret_key
     for k, v in (extra or {}).items():
@@ -395,6 +395,7 @@ def test_part_size_below_s3_minimum_is_refused(minio, bucket, tmp_path):
 class FaultProxy:
     """An HTTP proxy in front of MinIO that answers 500 InternalError to
     every request `fail(method, path)` picks and forwards the rest as is.
+    The request headers are kept in `headers`, one dict per request.
 
     The tool signs for the proxy's host:port, and MinIO checks the signature
     against the Host header it receives, which the proxy passes on intact.
@@ -403,6 +404,7 @@ class FaultProxy:
     def __init__(self, upstream_port, fail):
         proxy = self
         self.requests = []
+        self.headers = []
         self.lock = threading.Lock()
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -413,6 +415,7 @@ class FaultProxy:
                 body = self.rfile.read(n) if n else b""
                 with proxy.lock:
                     proxy.requests.append((self.command, self.path))
+                    proxy.headers.append({k.lower(): v for k, v in self.headers.items()})
                 if fail(self.command, self.path):
                     err = (b"<?xml version=\"1.0\"?><Error><Code>InternalError</Code>"
                            b"<Message>injected by the test</Message></Error>")
@@ -544,6 +547,76 @@ def test_credentials_and_settings_from_files_and_env(minio, s3, bucket, tmp_path
     ok(subprocess.run(cmd + ["--prefix", "b"], env=env, stdout=subprocess.PIPE,
                       stderr=subprocess.PIPE, text=True, timeout=60))
     assert keys(s3, bucket) == ["b/index.html", "index.html"]
+
+
+def test_daemon_environment_names(minio, s3, bucket, tmp_path):
+    """The tool reads the daemon's variables (common/env.h) in the daemon's
+    order, S3WWWD_* before s3www's S3WWW_* before S3_* and AWS_*, and sends
+    a session token only with an access key of the token's own family."""
+    write(tmp_path / "d" / "index.html", "<p>daemon env</p>")
+    dead = "http://127.0.0.1:%d" % harness.free_port()
+    cmd = [harness.bin("s3wwwd-seed"), "--dir", str(tmp_path / "d"), "--wait", "0"]
+    proxy = FaultProxy(minio.port, lambda method, path: False)
+    try:
+        def run(extra):
+            with proxy.lock:
+                del proxy.headers[:]
+            env = _env(minio, dict({"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None,
+                                    "S3WWWD_ENDPOINT": proxy.endpoint,
+                                    "S3WWW_ENDPOINT": dead, "S3_ENDPOINT": dead,
+                                    "S3WWWD_BUCKET": bucket, "S3WWW_BUCKET": "not-this-one",
+                                    "S3WWWD_ACCESS_KEY": minio.access_key,
+                                    "S3WWW_ACCESS_KEY": "not-this-key",
+                                    "S3WWWD_SECRET_KEY": minio.secret_key}, **extra))
+            return subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, timeout=60)
+
+        ok(run({}))
+        assert keys(s3, bucket) == ["index.html"]
+        assert proxy.headers and all(
+            "/us-east-1/s3/aws4_request" in h["authorization"] for h in proxy.headers)
+        assert all(h["authorization"].startswith(
+            "AWS4-HMAC-SHA256 Credential=%s/" % minio.access_key) for h in proxy.headers)
+        assert not any("x-amz-security-token" in h for h in proxy.headers)
+
+        # the region list is the daemon's: S3WWWD_REGION, S3WWW_REGION, AWS_REGION
+        for env, region in (({"AWS_REGION": "aa-test-1"}, "aa-test-1"),
+                            ({"AWS_REGION": "aa-test-1", "S3WWW_REGION": "bb-test-1"},
+                             "bb-test-1"),
+                            ({"AWS_REGION": "aa-test-1", "S3WWW_REGION": "bb-test-1",
+                              "S3WWWD_REGION": "cc-test-1"}, "cc-test-1")):
+            run(env)    # MinIO may refuse a foreign region; the signature shows the choice
+            assert proxy.headers, env
+            assert "/%s/s3/aws4_request" % region in proxy.headers[0]["authorization"], env
+
+        # a token from another family than the key's stays at home...
+        ok(run({"AWS_SESSION_TOKEN": "left-over-aws-token"}))
+        assert not any("x-amz-security-token" in h for h in proxy.headers)
+        # ...and one of the key's own family goes out with it
+        run({"S3WWWD_SESSION_TOKEN": "token-of-the-key"})
+        assert proxy.headers
+        assert all(h.get("x-amz-security-token") == "token-of-the-key"
+                   for h in proxy.headers)
+    finally:
+        proxy.close()
+
+    # the file variables of the daemon win over the value variables
+    write(tmp_path / "ak", minio.access_key + "\n")
+    write(tmp_path / "sk", minio.secret_key + "\n")
+    env = _env(minio, {
+        "AWS_ACCESS_KEY_ID": "not-this-key", "AWS_SECRET_ACCESS_KEY": "not-this-secret",
+        "S3WWWD_ACCESS_KEY_FILE": tmp_path / "ak", "S3WWWD_SECRET_KEY_FILE": tmp_path / "sk",
+        "S3WWWD_ENDPOINT": minio.endpoint, "S3WWWD_BUCKET": bucket,
+    })
+    ok(subprocess.run(cmd + ["--prefix", "f"], env=env, stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE, text=True, timeout=60))
+    assert keys(s3, bucket) == ["f/index.html", "index.html"]
+
+    # the message names every variable that would have done
+    p = subprocess.run(cmd, env=_env(minio, {"S3WWWD_BUCKET": bucket}),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert p.returncode == 1
+    assert "S3WWWD_ENDPOINT, S3WWW_ENDPOINT or S3_ENDPOINT" in p.stderr, p.stderr
 
 
 def test_missing_credentials_is_a_usage_error(minio, bucket):
