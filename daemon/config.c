@@ -291,6 +291,9 @@ add_origins(struct config *cfg, const char *s, char *err, size_t errsz)
 /*
  * Set one option from a string value (environment or flag).  where names
  * the source for messages.
+ *
+ * Long because it is one case per kind of setting (string, integer,
+ * duration, boolean, list, enumeration), each with its own checks.
  */
 static int
 set_from_string(struct config *cfg, const struct copt *o, const char *v,
@@ -830,21 +833,6 @@ config_worker_count(const struct config *cfg)
 	return (int)n;
 }
 
-int
-config_origin_allowed(const struct config *cfg, const char *origin, size_t len)
-{
-	int i;
-
-	for (i = 0; i < cfg->norigins; i++) {
-		if (strcmp(cfg->origins[i], "*") == 0)
-			return 1;
-		if (strlen(cfg->origins[i]) == len &&
-		    strncasecmp(cfg->origins[i], origin, len) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 void
 config_usage(const char *prog)
 {
@@ -880,4 +868,75 @@ config_wipe(struct config *cfg)
 	explicit_bzero(cfg->access_key, sizeof(cfg->access_key));
 	explicit_bzero(cfg->secret_key, sizeof(cfg->secret_key));
 	explicit_bzero(cfg->session_token, sizeof(cfg->session_token));
+}
+
+int
+config_worker_conf(const struct config *cfg, struct worker_conf *wc, SSL_CTX *tls,
+    struct metrics_region *metrics, char *err, size_t errsz)
+{
+	struct site_conf *site = &wc->site;
+	int i, nw;
+
+	memset(wc, 0, sizeof(*wc));
+	if (s3_endpoint_init(&wc->ep, cfg->endpoint, cfg->bucket, cfg->region, cfg->virtual_host,
+	    err, errsz) == -1)
+		return -1;
+	if (cfg->access_key[0] != '\0') {
+		if (sigv4_init(&wc->sig, cfg->access_key, cfg->secret_key, cfg->region,
+		    "s3") == -1) {
+			snprintf(err, errsz, "credentials do not fit");
+			return -1;
+		}
+		wc->signing = 1;
+	}
+	snprintf(wc->session_token, sizeof(wc->session_token), "%s", cfg->session_token);
+	snprintf(wc->ca_bundle, sizeof(wc->ca_bundle), "%s", cfg->ca_bundle);
+	wc->tls_verify = cfg->tls_verify;
+	wc->connect_timeout_ms = cfg->connect_timeout_ms;
+	wc->upstream_timeout_ms = cfg->upstream_timeout_ms;
+
+	snprintf(site->prefix, sizeof(site->prefix), "%s", cfg->bucket_path);
+	snprintf(site->index, sizeof(site->index), "%s", cfg->index_document);
+	snprintf(site->spa_file, sizeof(site->spa_file), "%s", cfg->spa_file);
+	snprintf(site->error_document, sizeof(site->error_document), "%s", cfg->error_document);
+	site->directory_listing = cfg->directory_listing;
+	site->dir_redirect = cfg->directory_redirect == DIR_REDIRECT_ALWAYS ? SITE_DIR_ALWAYS :
+	    cfg->directory_redirect == DIR_REDIRECT_OFF ? SITE_DIR_OFF : SITE_DIR_AUTO;
+	site->norigins = cfg->norigins;
+	for (i = 0; i < cfg->norigins && i < SITE_MAX_ORIGINS; i++)
+		snprintf(site->origins[i], sizeof(site->origins[i]), "%s", cfg->origins[i]);
+
+	/* The cache memory is shared out among the workers, counted once here. */
+	if (cfg->cache_enabled) {
+		nw = config_worker_count(cfg);
+		wc->caching = 1;
+		wc->cache_bytes = (size_t)cfg->cache_memory_mb * 1024 * 1024 /
+		    (size_t)(nw > 0 ? nw : 1);
+		wc->cache_max_object = (size_t)cfg->cache_max_object_kb * 1024;
+		wc->cache_ttl_ms = (uint64_t)cfg->cache_ttl_ms;
+	}
+
+	wc->max_header_size = cfg->max_header_size;
+	wc->max_connections = cfg->max_connections;
+	wc->header_timeout_ms = cfg->header_timeout_ms;
+	wc->keepalive_timeout_ms = cfg->keepalive_timeout_ms;
+	wc->keepalive_requests = cfg->keepalive_requests;
+	wc->send_timeout_ms = cfg->send_timeout_ms;
+	wc->drain_timeout_ms = cfg->drain_timeout_ms;
+
+	snprintf(wc->healthz_path, sizeof(wc->healthz_path), "%s", cfg->healthz_path);
+	snprintf(wc->readyz_path, sizeof(wc->readyz_path), "%s", cfg->readyz_path);
+	snprintf(wc->metrics_path, sizeof(wc->metrics_path), "%s", cfg->metrics_path);
+	snprintf(wc->access_log, sizeof(wc->access_log), "%s", cfg->access_log);
+	wc->access_log_json = cfg->access_log_format == ACCESS_LOG_JSON;
+	wc->tls = tls;
+	wc->metrics = metrics;
+	return 0;
+}
+
+void
+config_worker_conf_wipe(struct worker_conf *wc)
+{
+	sigv4_clear(&wc->sig);
+	explicit_bzero(wc->session_token, sizeof(wc->session_token));
 }

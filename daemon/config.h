@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "wconf.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -110,9 +111,18 @@ void config_defaults(struct config *cfg);
 /* The number of workers to start: cfg->workers or the CPUs we may use. */
 int config_worker_count(const struct config *cfg);
 
-/* Is origin (not NUL-terminated) allowed by the CORS list? */
-int config_origin_allowed(const struct config *cfg, const char *origin,
-    size_t len);
+/*
+ * Build what the workers are given (worker/wconf.h) from the settings:
+ * the endpoint parsed, the signer keyed, the site rules, this generation's
+ * TLS context and the metrics region, and each worker's share of the cache
+ * memory.  Called on start and on every reload, before forking.  Returns
+ * 0, or -1 with the reason in err.
+ */
+int config_worker_conf(const struct config *cfg, struct worker_conf *wc, SSL_CTX *tls,
+    struct metrics_region *metrics, char *err, size_t errsz);
+
+/* Wipe the keys in a worker configuration that is discarded. */
+void config_worker_conf_wipe(struct worker_conf *wc);
 
 /* Print the flag list for -h. */
 void config_usage(const char *prog);

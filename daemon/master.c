@@ -42,6 +42,8 @@
 #include <curl/curl.h>
 #include <systemd/sd-daemon.h>
 
+#include "clock.h"
+#include "config.h"
 #include "log.h"
 #include "metrics.h"
 #include "tls.h"
@@ -69,6 +71,7 @@ struct wproc {
 
 struct master {
 	struct config *cfg;
+	struct worker_conf *wc; /* what this generation's workers are given */
 	const char *config_path;
 	int argc;
 	char *const *argv;
@@ -95,7 +98,7 @@ struct master {
 static uint64_t
 now_ms(void)
 {
-	return worker_clock_ms();
+	return clock_ms();
 }
 
 int
@@ -204,7 +207,12 @@ spawn(struct master *m)
 		 */
 		close(m->sigfd);
 		close(m->readyfd[0]);
-		worker_main(m->cfg, m->lfd, m->ifd, m->tls, m->readyfd[1], m->metrics, slot);
+		struct worker_fds fds = {
+			.lfd = m->lfd, .ifd = m->ifd, .ready_fd = m->readyfd[1],
+			.metrics_slot = slot
+		};
+
+		worker_main(m->wc, &fds);
 	}
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
@@ -528,11 +536,17 @@ adopt_old_workers(struct master *m)
 	    "ones accept", PACKAGE_VERSION, n);
 }
 
+/*
+ * Long because a reload is one transaction: everything new is built
+ * first, the new workers start, and every step can be rolled back to the
+ * generation that never stopped serving.
+ */
 static void
 reload(struct master *m)
 {
 	static struct config next; /* large: kept off the stack */
 	static struct config current;
+	static struct worker_conf next_wc, current_wc;
 	char err[1024];
 	SSL_CTX *tls = NULL;
 	int lfd = m->lfd, ifd = m->ifd;
@@ -570,9 +584,18 @@ reload(struct master *m)
 	}
 	if (strcmp(next.user, m->cfg->user) != 0 || strcmp(next.group, m->cfg->group) != 0)
 		log_warn("user and group changes take effect on restart only");
+	if (config_worker_conf(&next, &next_wc, tls, m->metrics, err, sizeof(err)) == -1) {
+		if (lfd != m->lfd)
+			close(lfd);
+		if (ifd != m->ifd && ifd != -1)
+			close(ifd);
+		goto fail;
+	}
 	/* Start the new generation with the new settings; keep the old ones. */
 	current = *m->cfg;
 	*m->cfg = next;
+	current_wc = *m->wc;
+	*m->wc = next_wc;
 	{
 		SSL_CTX *old_tls = m->tls;
 		int old_lfd = m->lfd, old_ifd = m->ifd;
@@ -589,6 +612,7 @@ reload(struct master *m)
 			/* Back to the old generation, which never stopped serving. */
 			signal_gen(m, m->gen, 0, SIGKILL);
 			*m->cfg = current;
+			*m->wc = current_wc;
 			m->tls = old_tls;
 			m->lfd = old_lfd;
 			m->ifd = old_ifd;
@@ -613,6 +637,8 @@ reload(struct master *m)
 	}
 	config_wipe(&current);
 	config_wipe(&next);
+	config_worker_conf_wipe(&current_wc);
+	config_worker_conf_wipe(&next_wc);
 	metrics_reload(m->metrics, 1);
 	log_info("reloaded: generation %u serving", m->gen);
 	if (m->cfg->warning[0] != '\0')
@@ -625,6 +651,8 @@ fail:
 		tls_ctx_free(tls);
 fail_quiet:
 	config_wipe(&next);
+	config_worker_conf_wipe(&next_wc);
+	config_worker_conf_wipe(&current_wc);
 	metrics_reload(m->metrics, 0);
 	log_error("reload failed, still serving the previous configuration: %s", err);
 	sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s", err);
@@ -792,6 +820,10 @@ setup(struct master *m)
 		log_error("cannot map the metrics region");
 		return -1;
 	}
+	if (config_worker_conf(m->cfg, m->wc, m->tls, m->metrics, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
 	if (pipe2(m->readyfd, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_error("pipe: %s", strerror(errno));
 		return -1;
@@ -815,13 +847,19 @@ setup(struct master *m)
 	return 0;
 }
 
+/*
+ * Long because it is the master's loop: signals, readiness, respawning
+ * with back-off and the watchdog, in the order they are checked.
+ */
 int
 master_run(struct config *cfg, const char *config_path, int argc, char *const argv[])
 {
 	static struct master mm;
+	static struct worker_conf wc; /* large: kept off the stack */
 	struct master *m = &mm;
 
 	m->cfg = cfg;
+	m->wc = &wc;
 	m->config_path = config_path;
 	m->argc = argc;
 	m->argv = argv;

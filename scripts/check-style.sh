@@ -12,6 +12,8 @@
 #   - every .c file starts with a /* comment
 #   - no sprintf/vsprintf/strcpy/strcat/gets: use snprintf, a length-checked
 #     copy, etc. (calls in comments and strings are ignored)
+#   - a function longer than 80 lines says why in the comment just before it
+#     (a sentence with "long" in it)
 LC_ALL=C
 export LC_ALL
 
@@ -125,6 +127,31 @@ FNR == 1 {
 	}
 }
 
+END { exit bad }
+' || status=1
+
+# Function length: from a definition's name at the start of a line to the
+# closing brace in column 0.  The comment that ends just before the
+# definition (return type on its own line) must say why it is long.
+# shellcheck disable=SC2086,SC2016
+printf '%s\n' $files | grep '\.c$' | tr '\n' '\0' | xargs -0 -r awk '
+FNR == 1 { in_c = 0; ctext = ""; cend = -10; fstart = 0 }
+/^\/\*/ { in_c = 1; ctext = "" }
+in_c { ctext = ctext " " $0 }
+in_c && /\*\// { in_c = 0; cend = FNR; ltext = ctext; next }
+!in_c && /^[A-Za-z_][A-Za-z0-9_]*\(/ && !/;[ \t]*$/ {
+	fstart = FNR; fname = $0; sub(/\(.*/, "", fname)
+	if (fname ~ /^[A-Z_0-9]+$/) fstart = 0  # a macro such as START_TEST
+	why = cend >= FNR - 3 && ltext ~ /[Ll]ong/
+}
+/^}/ && fstart {
+	if (FNR - fstart > 80 && !why) {
+		printf "%s:%d: %s() is %d lines: say why in the comment before it\n",
+		    FILENAME, fstart, fname, FNR - fstart
+		bad = 1
+	}
+	fstart = 0
+}
 END { exit bad }
 ' || status=1
 

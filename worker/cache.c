@@ -217,3 +217,28 @@ cache_release(struct cache *c, struct cache_entry *e)
 	if (--e->refs == 0 && e->dead)
 		free(e);
 }
+
+enum cache_action
+cache_decide(struct cache *c, const char *key, size_t keylen, int plain_get,
+    int get_or_head, uint64_t now_ms, struct cache_entry **e)
+{
+	struct cache_entry *ce = cache_get(c, key, keylen);
+
+	*e = NULL;
+	if (ce != NULL && now_ms < ce->fresh_until_ms) {
+		c->hits++;
+		*e = ce;
+		return ce->negative ? CACHE_HIT_MISSING : CACHE_HIT;
+	}
+	c->misses++;
+	if (!plain_get) {
+		if (ce != NULL && !ce->negative && ce->hdr[CH_ETAG][0] != '\0' && get_or_head) {
+			*e = ce;
+			return CACHE_REVALIDATE;
+		}
+		return CACHE_PASS;
+	}
+	if (ce != NULL && ce->hdr[CH_ETAG][0] != '\0')
+		*e = ce;
+	return CACHE_FILL;
+}

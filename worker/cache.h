@@ -75,6 +75,27 @@ void cache_refresh(struct cache *c, struct cache_entry *e, uint64_t now_ms);
 /* Drop an entry (S3 says it is gone). */
 void cache_remove(struct cache *c, struct cache_entry *e);
 
+/*
+ * What to do with a request for key, decided from the cache alone (the
+ * caller does the I/O).  plain_get is a GET for the whole object without
+ * conditionals; get_or_head is a GET or a HEAD.  A stale copy is never
+ * served unchecked: a plain GET fetches the object again (and keeps it),
+ * anything else asks S3 with a HEAD whether the copy is current, because
+ * passing such requests on would leave the copy stale for as long as only
+ * they come (media players send nothing but ranges).  Counts hits and
+ * misses.  *e is the entry to answer from or to revalidate, else NULL.
+ */
+enum cache_action {
+	CACHE_HIT,         /* fresh: answer from *e */
+	CACHE_HIT_MISSING, /* fresh negative entry: the object does not exist */
+	CACHE_REVALIDATE,  /* stale: HEAD If-None-Match, then answer from *e */
+	CACHE_FILL,        /* fetch the whole object and keep it; *e, if set, is
+	                    * the stale copy that a 304 would refresh */
+	CACHE_PASS         /* fetch from S3 and keep nothing */
+};
+enum cache_action cache_decide(struct cache *c, const char *key, size_t keylen,
+    int plain_get, int get_or_head, uint64_t now_ms, struct cache_entry **e);
+
 /* A response is sent from e: keep it alive until cache_release. */
 void cache_hold(struct cache_entry *e);
 void cache_release(struct cache *c, struct cache_entry *e);

@@ -17,13 +17,16 @@
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 
+#include "cache.h"
 #include "http.h"
 #include "s3.h"
+#include "site.h"
+#include "upstream.h"
 #include "worker.h"
 
 #define XFER_OUT_SIZE (64 * 1024)
 #define XFER_ERRBODY 1024
-#define XFER_FWD_MAX 6
+#define XFER_FWD_MAX UPSTREAM_FWD_MAX
 
 enum conn_state {
 	CS_HANDSHAKE,  /* TLS handshake in progress */
@@ -35,15 +38,18 @@ enum conn_state {
 	CS_CLOSED
 };
 
-/* What the current upstream request is for. */
+/*
+ * What the current upstream request is for: a step of the site rules
+ * (site.h), the readiness probe, or the revalidation of a cached copy.
+ */
 enum up_phase {
-	PH_OBJECT,   /* the object the client asked for */
-	PH_DIRCHECK, /* HEAD dir/index to decide on a redirect */
-	PH_SPA,      /* the single-page-app fallback */
-	PH_ERRDOC,   /* the custom 404 page */
-	PH_READY,    /* readiness probe */
-	PH_LIST,     /* directory listing */
-	PH_REVAL     /* HEAD with If-None-Match for a stale cached copy */
+	PH_OBJECT = SITE_OBJECT,   /* the object the client asked for */
+	PH_DIRCHECK = SITE_DIRCHECK, /* HEAD dir/index to decide on a redirect */
+	PH_LIST = SITE_LIST,       /* directory listing */
+	PH_SPA = SITE_SPA,         /* the single-page-app fallback */
+	PH_ERRDOC = SITE_ERRDOC,   /* the custom 404 page */
+	PH_READY,                  /* readiness probe */
+	PH_REVAL                   /* HEAD with If-None-Match for a stale cached copy */
 };
 
 /* Upstream response headers we pass on. */
@@ -54,19 +60,13 @@ enum up_hdr {
 
 struct xfer {
 	struct xfer *next_free;
-	CURL *easy;
 	struct http_request req;
-	struct s3_request s3;
-	char fwd_lines[XFER_FWD_MAX][320];
-	struct curl_slist fwd[XFER_FWD_MAX];
+	struct upstream_xfer up; /* the S3 request, owned by upstream.c */
 
 	enum up_phase phase;
 	int up_status;
 	int up_headers_done;
-	int up_paused;
 	int up_streaming;  /* the response head went out; body follows */
-	int up_active;     /* added to the multi handle */
-	uint64_t up_start_ms;
 	uint64_t up_progress_ms;
 	char uh[UH_N][256];
 	char errbody[XFER_ERRBODY];
@@ -127,6 +127,18 @@ struct conn {
 	char log_ref[256];
 };
 
+/*
+ * What serves a request once its head is parsed, set by the worker: the
+ * connection knows how to read heads and send bytes, not what they mean.
+ */
+struct conn_handler {
+	/* A request head is in c->x->req: answer it (the state follows). */
+	void (*request)(struct conn *c);
+	/* The periodic tick while an S3 request is in progress: 1 when it
+	 * ended the request (a timeout), 0 otherwise. */
+	int (*upstream_tick)(struct conn *c, uint64_t now_ms);
+};
+
 /* Accept-time set up; the fd is non-blocking and registered by the caller. */
 struct conn *conn_new(struct worker *w, int fd, int internal, const char *peer);
 /* An epoll event for this connection. */
@@ -139,11 +151,25 @@ void conn_drain(struct conn *c);
 void conn_close(struct conn *c);
 void conn_reap(struct worker *w);
 
-/* Upstream callbacks into the connection (see upstream.c). */
-size_t conn_up_header(struct conn *c, const char *p, size_t n);
-size_t conn_up_body(struct conn *c, const char *p, size_t n);
-/* Send what conn_up_body() queued during a libcurl call; call after each. */
-void conn_flush_pending(struct worker *w);
-void conn_up_done(struct conn *c, CURLcode rc);
+/* Advance the state machine as far as the socket allows. */
+void conn_run(struct conn *c);
+
+/*
+ * Send what is buffered.  Returns 1 when the buffer is empty, 0 when the
+ * socket is full, -1 after closing a connection that failed.
+ */
+int conn_flush(struct conn *c);
+/* Send later, once libcurl returns: see serve.c's body callback. */
+void conn_flush_later(struct conn *c);
+/* Send what was queued with conn_flush_later() (libcurl's turn ended). */
+void conn_flush_pending(void *worker);
+
+/*
+ * Start an S3 request for the connection's request in `phase` (see
+ * upstream_start()); resets what the previous answer left in the xfer.
+ * Returns 0 or -1.
+ */
+int conn_upstream_start(struct conn *c, enum up_phase phase, const char *method,
+    const char *key, size_t keylen, const char *query, const char *const *fwd);
 
 #endif

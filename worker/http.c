@@ -331,6 +331,10 @@ content_length_ok(const struct http_str *v, int *zero)
 	return 1;
 }
 
+/*
+ * Long because it is a table of the headers the server reads, each with
+ * its own rule for duplicates and values (RFC 9110 and RFC 9112).
+ */
 static int
 parse_header_line(const char *s, const char *e, struct http_request *req,
     struct head_state *st)
@@ -1191,4 +1195,50 @@ http_path_to_key(const char *path, size_t len, const char *prefix,
 	if (is_dir != NULL)
 		*is_dir = pos == plen || key[pos - 1] == '/';
 	return (ssize_t)pos;
+}
+
+/* Preconditions in the order of RFC 9110 section 13.2.2. */
+int
+http_preconditions(const struct http_request *r, const char *etag, const char *lastmod,
+    int64_t size, int64_t *start, int64_t *end)
+{
+	time_t lm = 0, t;
+	int have_lm = lastmod[0] != '\0' && http_parse_date(lastmod, strlen(lastmod), &lm) == 0;
+	struct http_range range;
+
+	*start = 0;
+	*end = size - 1;
+	if (r->if_match.len > 0 &&
+	    !http_etag_match(r->if_match.p, r->if_match.len, etag, strlen(etag), 0))
+		return 412;
+	if (r->if_match.len == 0 && r->if_unmodified_since.len > 0 && have_lm &&
+	    http_parse_date(r->if_unmodified_since.p, r->if_unmodified_since.len, &t) == 0 &&
+	    lm > t)
+		return 412;
+	if (r->if_none_match.len > 0) {
+		if (http_etag_match(r->if_none_match.p, r->if_none_match.len, etag, strlen(etag),
+		    1))
+			return 304;
+	} else if (r->if_modified_since.len > 0 && have_lm &&
+	    http_parse_date(r->if_modified_since.p, r->if_modified_since.len, &t) == 0 &&
+	    lm <= t) {
+		return 304;
+	}
+	/* An empty object has no bytes to range over: it is sent whole. */
+	if (r->range.len == 0 || size == 0 ||
+	    http_parse_range(r->range.p, r->range.len, &range) != HTTP_RANGE_OK)
+		return 200;
+	if (r->if_range.len > 0) {
+		/* If-Range: the range applies only to the representation named. */
+		if (r->if_range.p[0] == '"' || (r->if_range.len > 2 && r->if_range.p[0] == 'W')) {
+			if (!http_etag_match(r->if_range.p, r->if_range.len, etag, strlen(etag), 0))
+				return 200;
+		} else if (!have_lm || http_parse_date(r->if_range.p, r->if_range.len, &t) == -1 ||
+		    lm != t) {
+			return 200;
+		}
+	}
+	if (http_range_resolve(&range, size, start, end) == -1)
+		return 416;
+	return 206;
 }

@@ -184,4 +184,16 @@ int http_etag_match(const char *list, size_t len, const char *etag,
 ssize_t http_path_to_key(const char *path, size_t len, const char *prefix,
     char *key, size_t keysz, int *is_dir);
 
+/*
+ * Evaluate a request's preconditions (If-Match, If-Unmodified-Since,
+ * If-None-Match, If-Modified-Since, then Range and If-Range) against a
+ * representation we hold, in the order of RFC 9110 section 13.2.2, as S3
+ * would have: returns 200, 206, 304, 412 or 416, with the byte range to
+ * send for 200 and 206 in *start and *end.  etag is the representation's
+ * ETag as sent (or ""), lastmod its Last-Modified value (or ""), size its
+ * length.  Used for answers from the cache, where no S3 is asked.
+ */
+int http_preconditions(const struct http_request *r, const char *etag,
+    const char *lastmod, int64_t size, int64_t *start, int64_t *end);
+
 #endif

@@ -28,24 +28,18 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "accesslog.h"
+#include "clock.h"
 #include "conn.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "serve.h"
 #include "upstream.h"
 
 #define TICK_MS 250
 #define ACCEPT_BATCH 64
 #define EMFILE_PAUSE_MS 100
-
-uint64_t
-worker_clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void
 update_clock(struct worker *w)
@@ -53,7 +47,7 @@ update_clock(struct worker *w)
 	time_t t = time(NULL);
 	struct tm tm;
 
-	w->now_ms = worker_clock_ms();
+	w->now_ms = clock_ms();
 	if (t == w->now_wall)
 		return;
 	w->now_wall = t;
@@ -124,7 +118,7 @@ accept_some(struct worker *w, int lfd, int internal)
 		struct conn *c;
 		int fd, one = 1, lowat = 65536;
 
-		if (w->nconns >= w->cfg->max_connections) {
+		if (w->nconns >= w->conf->max_connections) {
 			/* Leave the rest in the backlog for a worker with room. */
 			set_accepting(w, 0);
 			return;
@@ -170,7 +164,7 @@ start_drain(struct worker *w)
 	if (w->draining)
 		return;
 	w->draining = 1;
-	w->drain_deadline = w->now_ms + (uint64_t)w->cfg->drain_timeout_ms;
+	w->drain_deadline = w->now_ms + (uint64_t)w->conf->drain_timeout_ms;
 	set_accepting(w, 0);
 	/*
 	 * Give up our reference to the listening sockets, so that once the
@@ -189,35 +183,6 @@ start_drain(struct worker *w)
 	log_debug("draining %d connections", w->nconns);
 }
 
-static int
-open_access_log(struct worker *w)
-{
-	const char *p = w->cfg->access_log;
-	int fd;
-
-	if (w->access_fd > STDERR_FILENO)
-		close(w->access_fd);
-	w->access_fd = -1;
-	if (p[0] == '\0')
-		return 0;
-	if (strcmp(p, "-") == 0 || strcmp(p, "stdout") == 0) {
-		w->access_fd = STDOUT_FILENO;
-		return 0;
-	}
-	if (strcmp(p, "stderr") == 0) {
-		w->access_fd = STDERR_FILENO;
-		return 0;
-	}
-	fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd == -1) {
-		log_error("cannot open access log %s: %s", p, strerror(errno));
-		return -1;
-	}
-	w->access_fd = fd;
-	w->access_log_failed = 0;
-	return 0;
-}
-
 static void
 on_signal(struct worker *w)
 {
@@ -232,7 +197,7 @@ on_signal(struct worker *w)
 			break;
 		case SIGUSR1:
 			log_reopen();
-			open_access_log(w);
+			accesslog_open(w);
 			break;
 		default:
 			break;
@@ -254,7 +219,7 @@ on_tick(struct worker *w)
 		conn_tick(c);
 	}
 	if (!w->accepting && !w->draining && w->lfd != -1 &&
-	    w->nconns < w->cfg->max_connections &&
+	    w->nconns < w->conf->max_connections &&
 	    w->now_ms >= w->accept_resume_ms)
 		set_accepting(w, 1);
 }
@@ -321,16 +286,19 @@ dispatch(struct worker *w, const struct epoll_event *ev)
 		on_tick(w);
 		break;
 	case EV_TAG_CURLSOCK:
-		upstream_socket_event(w, (int)(d >> 3), ev->events);
+		upstream_socket_event(&w->up, (int)(d >> 3), ev->events);
 		break;
 	default:
 		break;
 	}
 }
 
+/*
+ * Long because it is the worker's whole life in order: set up, the
+ * readiness report, the loop, the drain and the release of every resource.
+ */
 void
-worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_fd,
-    struct metrics_region *m, int metrics_slot)
+worker_main(const struct worker_conf *conf, const struct worker_fds *fds)
 {
 	static struct worker wk;
 	struct worker *w = &wk;
@@ -340,15 +308,16 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 
 	snprintf(role, sizeof(role), "worker %d", (int)pid);
 	log_set_role(role);
-	metrics_attach(m, metrics_slot);
+	metrics_attach(conf->metrics, fds->metrics_slot);
 	metrics_heartbeat();
 	memset(w, 0, sizeof(*w));
-	w->cfg = cfg;
-	w->lfd = lfd;
-	w->ifd = ifd;
-	w->ops_listener = ifd != -1;
-	w->tls = tls;
-	w->ready_fd = ready_fd;
+	w->conf = conf;
+	w->handler = &serve_handler;
+	w->lfd = fds->lfd;
+	w->ifd = fds->ifd;
+	w->ops_listener = fds->ifd != -1;
+	w->tls = conf->tls;
+	w->ready_fd = fds->ready_fd;
 	w->access_fd = -1;
 	w->sigfd = w->tickfd = -1;
 	signal(SIGPIPE, SIG_IGN);
@@ -363,45 +332,16 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 	mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 #endif
 	update_clock(w);
-	if (cfg->access_key[0] != '\0') {
-		if (sigv4_init(&w->sig, cfg->access_key, cfg->secret_key, cfg->region,
-		    "s3") == -1) {
-			log_error("credentials do not fit");
-			_exit(1);
-		}
-		w->signing = 1;
-	}
-	w->token = cfg->session_token[0] != '\0' ? cfg->session_token : NULL;
-	/*
-	 * libcurl would read the proxy variables on every transfer; they do
-	 * not change in a running process, so they are read once here.
-	 */
-	w->proxy = getenv(strncmp(cfg->endpoint, "https", 5) == 0 ? "https_proxy" : "http_proxy");
-	if (w->proxy == NULL)
-		w->proxy = getenv("all_proxy");
-	w->noproxy = getenv("no_proxy");
-	{
-		char err[256];
-
-		if (s3_endpoint_init(&w->ep, cfg->endpoint, cfg->bucket, cfg->region,
-		    cfg->virtual_host, err, sizeof(err)) == -1) {
-			log_error("endpoint: %s", err);
-			_exit(1);
-		}
-	}
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd == -1 || make_signals(w) == -1 || make_tick(w) == -1 ||
-	    upstream_init(w) == -1) {
+	    upstream_init(&w->up, w->epfd, EV_TAG_CURLSOCK, conf, &serve_upstream_ops, w) == -1) {
 		log_error("worker setup failed: %s", strerror(errno));
 		_exit(1);
 	}
-	open_access_log(w);
-	if (cfg->cache_enabled) {
-		int nw = config_worker_count(cfg);
-		size_t mem = (size_t)cfg->cache_memory_mb * 1024 * 1024 / (size_t)(nw > 0 ? nw : 1);
-
-		if (cache_init(&w->cache, mem, (size_t)cfg->cache_max_object_kb * 1024,
-		    (uint64_t)cfg->cache_ttl_ms) == -1) {
+	accesslog_open(w);
+	if (conf->caching) {
+		if (cache_init(&w->cache, conf->cache_bytes, conf->cache_max_object,
+		    conf->cache_ttl_ms) == -1) {
 			log_error("cannot allocate the cache");
 			_exit(1);
 		}
@@ -409,19 +349,19 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 	}
 	set_accepting(w, 1);
 	/* Tell the master that this worker takes connections now. */
-	if (ready_fd != -1) {
+	if (w->ready_fd != -1) {
 		int32_t p = (int32_t)pid;
 
-		if (write(ready_fd, &p, sizeof(p)) != (ssize_t)sizeof(p))
+		if (write(w->ready_fd, &p, sizeof(p)) != (ssize_t)sizeof(p))
 			log_warn("cannot report readiness: %s", strerror(errno));
-		close(ready_fd);
+		close(w->ready_fd);
 		w->ready_fd = -1;
 	}
 	for (;;) {
 		int i, n;
 
 		n = epoll_wait(w->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])),
-		    upstream_wait_ms(w));
+		    upstream_wait_ms(&w->up));
 		if (n == -1 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
 			_exit(1);
@@ -429,11 +369,12 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 		update_clock(w);
 		for (i = 0; i < n; i++)
 			dispatch(w, &evs[i]);
-		upstream_run_expired(w);
+		upstream_run_expired(&w->up, w->now_ms);
+		/* Freeing a transfer may ask libcurl for another zero timeout. */
 		do {
-			upstream_run_due(w);
+			upstream_run_due(&w->up);
 			conn_reap(w);
-		} while (w->curl_timeout_now);
+		} while (w->up.timeout_now);
 		if (w->draining && (w->nconns == 0 || w->now_ms >= w->drain_deadline)) {
 			if (w->nconns > 0)
 				log_warn("drain deadline passed with %d connections open",
@@ -448,13 +389,11 @@ worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls, int ready_
 		struct xfer *x = w->free_xfers;
 
 		w->free_xfers = x->next_free;
-		if (x->easy != NULL)
-			curl_easy_cleanup(x->easy);
+		upstream_xfer_free(&x->up);
 		free(x);
 	}
-	upstream_cleanup(w);
+	upstream_cleanup(&w->up);
 	if (w->caching)
 		cache_free(&w->cache);
-	sigv4_clear(&w->sig);
 	_exit(0);
 }

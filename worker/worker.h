@@ -9,13 +9,11 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <openssl/ssl.h>
 
 #include "cache.h"
-#include "config.h"
-#include "s3.h"
-#include "sigv4.h"
+#include "upstream.h"
+#include "wconf.h"
 
 struct conn;
 struct xfer;
@@ -29,28 +27,21 @@ struct xfer;
 #define EV_TAG_ILISTEN 6u
 #define EV_TAG_MASK 7u
 
+struct conn_handler;
+
 struct worker {
-	const struct config *cfg;
+	const struct worker_conf *conf;
+	const struct conn_handler *handler; /* what answers a parsed request */
 	int epfd;
 	int lfd;          /* main listener, shared with the other workers */
 	int ifd;          /* internal listener for ops paths, or -1 */
 	int ops_listener; /* there is one: the ops paths answer only there */
 	int sigfd;
 	int tickfd;       /* periodic timer for connection deadlines */
-	uint64_t curl_deadline_ms; /* libcurl's next timeout, 0 for none */
-	int curl_timeout_now; /* libcurl asked for a timeout of 0 */
-	unsigned char *curl_fds; /* per descriptor: CURLFD_* bits */
-	size_t ncurl_fds;
-	const char *proxy;    /* from the environment, read once */
-	const char *noproxy;
 	int ready_fd;     /* pipe to the master: "this worker accepts" */
 	int access_fd;    /* access log, -1 when off */
 	SSL_CTX *tls;
-	CURLM *multi;
-	struct sigv4_ctx sig;
-	struct s3_endpoint ep;
-	const char *token; /* session token or NULL */
-	int signing;       /* 0 for anonymous access to a public bucket */
+	struct upstream up;  /* libcurl's multi handle on this loop */
 
 	uint64_t now_ms;   /* CLOCK_MONOTONIC, updated once per loop turn */
 	time_t now_wall;
@@ -70,7 +61,6 @@ struct worker {
 	int nconns;
 	struct xfer *free_xfers;
 	int nfree_xfers;
-	int active_xfers;     /* transfers added to the multi handle */
 
 	struct cache cache;
 	int caching;
@@ -83,13 +73,10 @@ struct worker {
 
 /*
  * Run a worker until it has drained after SIGTERM.  Never returns; exits
- * the process with 0 after a clean drain, non-zero on a fatal error.
+ * the process with 0 after a clean drain, non-zero on a fatal error.  conf
+ * is what the master built for this generation (wconf.h).
  */
-struct metrics_region;
-void worker_main(const struct config *cfg, int lfd, int ifd, SSL_CTX *tls,
-    int ready_fd, struct metrics_region *m, int metrics_slot) __attribute__((noreturn));
-
-/* Milliseconds since boot, monotonic. */
-uint64_t worker_clock_ms(void);
+void worker_main(const struct worker_conf *conf, const struct worker_fds *fds)
+    __attribute__((noreturn));
 
 #endif

@@ -86,11 +86,20 @@ check_loaded(const struct config *c)
 	CHECK(c->bucket_path[0] == '\0' ||
 	    c->bucket_path[strlen(c->bucket_path) - 1] == '/');
 	CHECK(c->bucket_path[0] != '/');
-	/* CORS matching on arbitrary origins never reads out of bounds. */
-	(void)config_origin_allowed(c, "https://a.example", 17);
-	(void)config_origin_allowed(c, "", 0);
-	if (c->norigins > 0)
-		CHECK(config_origin_allowed(c, c->origins[0], strlen(c->origins[0])) == 1);
+	/* Settings that load make a worker configuration (wconf.h). */
+	{
+		static struct worker_conf wc;
+		char err[256];
+
+		CHECK(config_worker_conf(c, &wc, NULL, NULL, err, sizeof(err)) == 0);
+		/* CORS matching on arbitrary origins never reads out of bounds. */
+		(void)site_origin_allowed(&wc.site, "https://a.example", 17);
+		(void)site_origin_allowed(&wc.site, "", 0);
+		if (c->norigins > 0)
+			CHECK(site_origin_allowed(&wc.site, c->origins[0],
+			    strlen(c->origins[0])) == 1);
+		config_worker_conf_wipe(&wc);
+	}
 }
 
 int

@@ -100,8 +100,14 @@ START_TEST(s3www_flags)
 	ck_assert_str_eq(cfg.spa_file, "index.html");
 	ck_assert_int_eq(cfg.norigins, 2);
 	ck_assert_str_eq(cfg.origins[1], "https://b.example");
-	ck_assert_int_eq(config_origin_allowed(&cfg, "https://a.example", 17), 1);
-	ck_assert_int_eq(config_origin_allowed(&cfg, "https://c.example", 17), 0);
+	{
+		static struct worker_conf wc;
+
+		ck_assert_int_eq(config_worker_conf(&cfg, &wc, NULL, NULL, err, sizeof(err)), 0);
+		ck_assert_int_eq(site_origin_allowed(&wc.site, "https://a.example", 17), 1);
+		ck_assert_int_eq(site_origin_allowed(&wc.site, "https://c.example", 17), 0);
+		config_worker_conf_wipe(&wc);
+	}
 }
 END_TEST
 

@@ -1,0 +1,1018 @@
+/*
+ * check_site.c - unit tests for the website rules in worker/site.c.
+ *
+ * Each test is one row of the README's "What it serves" list or of the
+ * fallback chain in site.h: which key a path maps to, and what the server
+ * does next when S3 answers (fetch another key, list, redirect, or an error
+ * page), including when a miss is worth a negative cache entry.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "site.h"
+
+#define NOT_FOUND "The requested URL was not found."
+
+static struct site_conf conf;
+static struct site_next next;
+
+/* The defaults of the man page: index.html, no SPA, no error document. */
+static void
+conf_reset(const char *prefix)
+{
+	memset(&conf, 0, sizeof(conf));
+	snprintf(conf.prefix, sizeof(conf.prefix), "%s", prefix);
+	snprintf(conf.index, sizeof(conf.index), "%s", "index.html");
+	conf.dir_redirect = SITE_DIR_AUTO;
+}
+
+static void
+set_spa(const char *spa)
+{
+	snprintf(conf.spa_file, sizeof(conf.spa_file), "%s", spa);
+}
+
+static void
+set_errdoc(const char *doc)
+{
+	snprintf(conf.error_document, sizeof(conf.error_document), "%s", doc);
+}
+
+static struct site_req
+req_of(const char *key, int is_dir, int head, int caching, int known_missing)
+{
+	struct site_req r;
+
+	r.key = key;
+	r.keylen = strlen(key);
+	r.is_dir = is_dir;
+	r.head = head;
+	r.caching = caching;
+	r.known_missing = known_missing;
+	return r;
+}
+
+/* Fill next with garbage so that every field a test reads is set by the call. */
+static void
+scribble(void)
+{
+	memset(&next, 0x5a, sizeof(next));
+}
+
+static void
+not_found(const struct site_req *r, enum site_phase after)
+{
+	scribble();
+	site_not_found(&conf, r, after, &next);
+}
+
+static void
+answer(const struct site_req *r, enum site_phase phase, int status, const char *code)
+{
+	scribble();
+	site_answer(&conf, r, phase, status, code, &next);
+}
+
+/* next is a fetch of exactly `key` in `phase`, with HEAD if `head`. */
+static void
+assert_fetch(enum site_phase phase, int head, const char *key)
+{
+	ck_assert_int_eq(next.action, SITE_FETCH);
+	ck_assert_int_eq(next.phase, phase);
+	ck_assert_int_eq(next.head, head);
+	ck_assert_uint_eq(next.keylen, strlen(key));
+	ck_assert_str_eq(next.key, key);
+}
+
+static void
+assert_error(int status)
+{
+	ck_assert_int_eq(next.action, SITE_ERROR);
+	ck_assert_int_eq(next.status, status);
+	ck_assert_ptr_nonnull(next.detail);
+}
+
+static void
+assert_not_found(void)
+{
+	assert_error(404);
+	ck_assert_str_eq(next.detail, NOT_FOUND);
+	ck_assert_int_eq(next.upstream_fault, 0);
+}
+
+/* site_key() of path into a buffer of keysz bytes. */
+static char key[S3_KEY_MAX + 1];
+static size_t keylen;
+static int is_dir;
+
+static int
+key_of(const char *path, size_t keysz)
+{
+	memset(key, 0x5a, sizeof(key));
+	keylen = 0;
+	is_dir = -1;
+	return site_key(&conf, path, strlen(path), key, keysz, &keylen, &is_dir);
+}
+
+static void
+assert_key(const char *path, const char *want, int want_dir)
+{
+	ck_assert_int_eq(key_of(path, sizeof(key)), 0);
+	ck_assert_str_eq(key, want);
+	ck_assert_uint_eq(keylen, strlen(want));
+	ck_assert_int_eq(is_dir, want_dir);
+}
+
+/* --- site_key ----------------------------------------------------------- */
+
+START_TEST(test_key_root)
+{
+	conf_reset("");
+	assert_key("/", "index.html", 1);
+	conf_reset("www/");
+	assert_key("/", "www/index.html", 1);
+	/* A climb back to the root is the root. */
+	assert_key("/docs/..", "www/index.html", 1);
+}
+END_TEST
+
+START_TEST(test_key_dir)
+{
+	conf_reset("");
+	assert_key("/docs/", "docs/index.html", 1);
+	assert_key("/a/b/", "a/b/index.html", 1);
+	conf_reset("www/");
+	assert_key("/docs/", "www/docs/index.html", 1);
+	/* The index document is the configured one. */
+	snprintf(conf.index, sizeof(conf.index), "%s", "default.htm");
+	assert_key("/docs/", "www/docs/default.htm", 1);
+}
+END_TEST
+
+START_TEST(test_key_plain)
+{
+	conf_reset("");
+	assert_key("/a/b.txt", "a/b.txt", 0);
+	assert_key("/docs", "docs", 0);
+	/* No index document appended to a name that merely contains it. */
+	assert_key("/index.html", "index.html", 0);
+	conf_reset("www/");
+	assert_key("/a/b.txt", "www/a/b.txt", 0);
+}
+END_TEST
+
+START_TEST(test_key_decoding)
+{
+	conf_reset("");
+	assert_key("/a%20b/c%2Bd", "a b/c+d", 0);
+	assert_key("/a+b", "a+b", 0);
+	assert_key("/100%25", "100%", 0);
+	assert_key("/q%3Fx%23y", "q?x#y", 0);
+	assert_key("/caf%C3%A9/", "caf\xc3\xa9/index.html", 1);
+	assert_key("/a/%2E%2E/b", "b", 0);
+	conf_reset("www/");
+	assert_key("/x%2Fy", "www/x/y", 0);
+}
+END_TEST
+
+START_TEST(test_key_refused)
+{
+	conf_reset("");
+	ck_assert_int_eq(key_of("/../x", sizeof(key)), 400);
+	ck_assert_int_eq(key_of("/a/../../x", sizeof(key)), 400);
+	ck_assert_int_eq(key_of("/%2e%2e/x", sizeof(key)), 400);
+	ck_assert_int_eq(key_of("/%zz", sizeof(key)), 400);
+	ck_assert_int_eq(key_of("/a%00b", sizeof(key)), 400);
+	ck_assert_int_eq(key_of("", sizeof(key)), 400);
+	conf_reset("www/");
+	/* The prefix is not a level the path may climb out of. */
+	ck_assert_int_eq(key_of("/../x", sizeof(key)), 400);
+}
+END_TEST
+
+START_TEST(test_key_index_too_long)
+{
+	conf_reset("");
+	/* "docs/" + "index.html" is 15 bytes: with the NUL, exactly 16. */
+	ck_assert_int_eq(key_of("/docs/", 16), 0);
+	ck_assert_str_eq(key, "docs/index.html");
+	ck_assert_uint_eq(keylen, 15);
+	/* One byte more: the key fits, the key and the index do not. */
+	ck_assert_int_eq(key_of("/docs1/", 16), 414);
+	ck_assert_int_eq(key_of("/", 10), 414);
+	ck_assert_int_eq(key_of("/", 11), 0);
+	ck_assert_str_eq(key, "index.html");
+	/* A plain name of the same length needs no index. */
+	ck_assert_int_eq(key_of("/abcdefghijklmn", 16), 0);
+	ck_assert_int_eq(is_dir, 0);
+	ck_assert_uint_eq(keylen, 14);
+	/* The prefix counts: "www/index.html" and its NUL are 15 bytes. */
+	conf_reset("www/");
+	ck_assert_int_eq(key_of("/", 15), 0);
+	ck_assert_str_eq(key, "www/index.html");
+	ck_assert_int_eq(key_of("/", 14), 414);
+	ck_assert_int_eq(key_of("/d/", 16), 414);
+}
+END_TEST
+
+/* --- site_not_found / site_answer: the fallback chain --------------------- */
+
+START_TEST(test_object_missing_dircheck)
+{
+	struct site_req r;
+
+	conf_reset("");
+	r = req_of("docs", 0, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_DIRCHECK, 1, "docs/index.html");
+	ck_assert_int_eq(next.remember_missing, 0);
+	ck_assert_int_eq(next.upstream_fault, 0);
+	/* The same through S3's 404, with or without an error code. */
+	answer(&r, SITE_OBJECT, 404, "NoSuchKey");
+	assert_fetch(SITE_DIRCHECK, 1, "docs/index.html");
+	answer(&r, SITE_OBJECT, 404, "");
+	assert_fetch(SITE_DIRCHECK, 1, "docs/index.html");
+	/* The check is a HEAD for a HEAD request too. */
+	r = req_of("docs", 0, 1, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_DIRCHECK, 1, "docs/index.html");
+	/* A dot in an earlier segment does not count. */
+	r = req_of("v1.2/docs", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_DIRCHECK, 1, "v1.2/docs/index.html");
+	conf_reset("www/");
+	r = req_of("www/docs", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_DIRCHECK, 1, "www/docs/index.html");
+}
+END_TEST
+
+START_TEST(test_object_missing_dotted)
+{
+	struct site_req r;
+
+	conf_reset("");
+	r = req_of("logo.png", 0, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_not_found();
+	ck_assert_int_eq(next.remember_missing, 1);
+	r = req_of("a/wp-login.php", 0, 0, 0, 0);
+	answer(&r, SITE_OBJECT, 404, "NoSuchKey");
+	assert_not_found();
+	ck_assert_int_eq(next.remember_missing, 0);
+	/* Straight to the SPA file: one S3 request saved. */
+	set_spa("app.html");
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_SPA, 0, "app.html");
+}
+END_TEST
+
+START_TEST(test_dircheck_always)
+{
+	struct site_req r;
+
+	conf_reset("");
+	conf.dir_redirect = SITE_DIR_ALWAYS;
+	r = req_of("logo.png", 0, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_DIRCHECK, 1, "logo.png/index.html");
+	ck_assert_int_eq(next.remember_missing, 0);
+	r = req_of("docs", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_DIRCHECK, 1, "docs/index.html");
+}
+END_TEST
+
+START_TEST(test_dircheck_off)
+{
+	struct site_req r;
+
+	conf_reset("");
+	conf.dir_redirect = SITE_DIR_OFF;
+	r = req_of("docs", 0, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_not_found();
+	ck_assert_int_eq(next.remember_missing, 1);
+	set_errdoc("404.html");
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_ERRDOC, 0, "404.html");
+}
+END_TEST
+
+START_TEST(test_dircheck_never_for_dir)
+{
+	struct site_req r;
+
+	conf_reset("");
+	conf.dir_redirect = SITE_DIR_ALWAYS;
+	r = req_of("docs/index.html", 1, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_not_found();
+	/* Nor after the check itself, or later in the chain. */
+	r = req_of("docs", 0, 0, 0, 0);
+	not_found(&r, SITE_DIRCHECK);
+	assert_not_found();
+	not_found(&r, SITE_LIST);
+	assert_not_found();
+}
+END_TEST
+
+START_TEST(test_dircheck_found)
+{
+	struct site_req r;
+
+	conf_reset("");
+	set_spa("app.html");
+	r = req_of("docs", 0, 0, 1, 0);
+	answer(&r, SITE_DIRCHECK, 200, "");
+	ck_assert_int_eq(next.action, SITE_REDIRECT);
+	ck_assert_int_eq(next.status, 301);
+	ck_assert_int_eq(next.remember_missing, 0);
+	ck_assert_int_eq(next.upstream_fault, 0);
+}
+END_TEST
+
+START_TEST(test_dircheck_missing)
+{
+	static const int statuses[] = { 404, 403 };
+	struct site_req r;
+	size_t i;
+
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		conf_reset("");
+		r = req_of("docs", 0, 0, 1, 0);
+		/* A HEAD has no body: no error code. */
+		answer(&r, SITE_DIRCHECK, statuses[i], "");
+		assert_not_found();
+		ck_assert_int_eq(next.remember_missing, 1);
+		set_errdoc("404.html");
+		answer(&r, SITE_DIRCHECK, statuses[i], "");
+		assert_fetch(SITE_ERRDOC, 0, "404.html");
+		set_spa("app.html");
+		answer(&r, SITE_DIRCHECK, statuses[i], "");
+		assert_fetch(SITE_SPA, 0, "app.html");
+		ck_assert_int_eq(next.remember_missing, 1);
+		r = req_of("docs", 0, 1, 0, 0);
+		answer(&r, SITE_DIRCHECK, statuses[i], "");
+		assert_fetch(SITE_SPA, 1, "app.html");
+		ck_assert_int_eq(next.remember_missing, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_listing)
+{
+	struct site_req r;
+
+	conf_reset("");
+	conf.directory_listing = 1;
+	set_spa("app.html");
+	r = req_of("docs/index.html", 1, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_eq(next.action, SITE_LISTING);
+	ck_assert_int_eq(next.remember_missing, 0);
+	answer(&r, SITE_OBJECT, 404, "NoSuchKey");
+	ck_assert_int_eq(next.action, SITE_LISTING);
+	/* The root is a directory too. */
+	r = req_of("index.html", 1, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_eq(next.action, SITE_LISTING);
+	/* HEAD: no listing, the rest of the chain. */
+	r = req_of("docs/index.html", 1, 1, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_SPA, 1, "app.html");
+	ck_assert_int_eq(next.remember_missing, 0);
+	conf.spa_file[0] = '\0';
+	not_found(&r, SITE_OBJECT);
+	assert_not_found();
+	ck_assert_int_eq(next.remember_missing, 0);
+	/* Listing off: the directory gets the fallbacks. */
+	conf.directory_listing = 0;
+	r = req_of("docs/index.html", 1, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_not_found();
+	ck_assert_int_eq(next.remember_missing, 1);
+	/* A name that is not a directory is never listed. */
+	conf.directory_listing = 1;
+	conf.dir_redirect = SITE_DIR_OFF;
+	r = req_of("docs", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_not_found();
+}
+END_TEST
+
+START_TEST(test_list_empty)
+{
+	struct site_req r;
+
+	conf_reset("");
+	conf.directory_listing = 1;
+	r = req_of("docs/index.html", 1, 0, 1, 0);
+	not_found(&r, SITE_LIST);
+	assert_not_found();
+	ck_assert_int_eq(next.remember_missing, 0);
+	set_errdoc("404.html");
+	not_found(&r, SITE_LIST);
+	assert_fetch(SITE_ERRDOC, 0, "404.html");
+	set_spa("app.html");
+	not_found(&r, SITE_LIST);
+	assert_fetch(SITE_SPA, 0, "app.html");
+	ck_assert_int_eq(next.remember_missing, 0);
+}
+END_TEST
+
+START_TEST(test_spa)
+{
+	struct site_req r;
+
+	conf_reset("");
+	set_spa("app.html");
+	set_errdoc("404.html");
+	conf.dir_redirect = SITE_DIR_OFF;
+	/* The SPA file comes before the error document. */
+	r = req_of("route/x", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_SPA, 0, "app.html");
+	r = req_of("route/x", 0, 1, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_SPA, 1, "app.html");
+	/* Below the prefix, even if it is the index document. */
+	conf_reset("www/");
+	set_spa("index.html");
+	r = req_of("www/route/x.json", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_SPA, 0, "www/index.html");
+	r = req_of("www/route/", 1, 0, 0, 0);
+	not_found(&r, SITE_DIRCHECK);
+	assert_fetch(SITE_SPA, 0, "www/index.html");
+}
+END_TEST
+
+START_TEST(test_spa_missing)
+{
+	static const int statuses[] = { 404, 403, 500, 503 };
+	struct site_req r;
+	size_t i;
+
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		conf_reset("www/");
+		set_spa("app.html");
+		set_errdoc("404.html");
+		r = req_of("www/x.png", 0, 0, 1, 0);
+		answer(&r, SITE_SPA, statuses[i], "");
+		assert_fetch(SITE_ERRDOC, 0, "www/404.html");
+		ck_assert_int_eq(next.remember_missing, 0);
+		r = req_of("www/x.png", 0, 1, 1, 0);
+		answer(&r, SITE_SPA, statuses[i], "");
+		assert_fetch(SITE_ERRDOC, 1, "www/404.html");
+		conf.error_document[0] = '\0';
+		answer(&r, SITE_SPA, statuses[i], "");
+		assert_not_found();
+		ck_assert_int_eq(next.remember_missing, 0);
+	}
+	/* site_not_found after the SPA file: never the SPA file again. */
+	conf_reset("");
+	set_spa("app.html");
+	r = req_of("x", 0, 0, 0, 0);
+	not_found(&r, SITE_SPA);
+	assert_not_found();
+}
+END_TEST
+
+START_TEST(test_errdoc)
+{
+	struct site_req r;
+
+	conf_reset("");
+	set_errdoc("errors/404.html");
+	r = req_of("x.png", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_ERRDOC, 0, "errors/404.html");
+	r = req_of("x.png", 0, 1, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_ERRDOC, 1, "errors/404.html");
+	conf_reset("www/");
+	set_errdoc("404.html");
+	r = req_of("www/x.png", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_ERRDOC, 0, "www/404.html");
+}
+END_TEST
+
+START_TEST(test_errdoc_missing)
+{
+	static const int statuses[] = { 404, 403, 500 };
+	struct site_req r;
+	size_t i;
+
+	conf_reset("");
+	set_spa("app.html");
+	set_errdoc("404.html");
+	r = req_of("x.png", 0, 0, 1, 0);
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		answer(&r, SITE_ERRDOC, statuses[i], "");
+		assert_not_found();
+		ck_assert_int_eq(next.remember_missing, 0);
+	}
+	/* No loop back to the error document. */
+	not_found(&r, SITE_ERRDOC);
+	assert_not_found();
+	ck_assert_int_eq(next.remember_missing, 0);
+}
+END_TEST
+
+START_TEST(test_no_fallbacks)
+{
+	struct site_req r;
+
+	conf_reset("");
+	r = req_of("x.png", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_not_found();
+	r = req_of("docs", 0, 0, 0, 0);
+	answer(&r, SITE_DIRCHECK, 404, "");
+	assert_not_found();
+	r = req_of("x.png", 0, 1, 0, 0);
+	answer(&r, SITE_OBJECT, 404, "");
+	assert_not_found();
+}
+END_TEST
+
+/* --- site_answer: what S3 said, for the object itself --------------------- */
+
+START_TEST(test_answer_client_errors)
+{
+	struct site_req r;
+
+	conf_reset("");
+	set_spa("app.html");
+	r = req_of("a.txt", 0, 0, 1, 0);
+	answer(&r, SITE_OBJECT, 412, "PreconditionFailed");
+	assert_error(412);
+	ck_assert_int_eq(next.upstream_fault, 0);
+	ck_assert_int_eq(next.remember_missing, 0);
+	answer(&r, SITE_OBJECT, 416, "InvalidRange");
+	assert_error(416);
+	ck_assert_int_eq(next.upstream_fault, 0);
+	ck_assert_int_eq(next.remember_missing, 0);
+}
+END_TEST
+
+START_TEST(test_answer_access_denied)
+{
+	struct site_req r;
+
+	conf_reset("");
+	set_spa("app.html");
+	r = req_of("secret.txt", 0, 0, 1, 0);
+	answer(&r, SITE_OBJECT, 403, "AccessDenied");
+	assert_error(403);
+	ck_assert_int_eq(next.upstream_fault, 0);
+	ck_assert_int_eq(next.remember_missing, 0);
+	/* A HEAD answer has no body, so no code. */
+	r = req_of("secret.txt", 0, 1, 1, 0);
+	answer(&r, SITE_OBJECT, 403, "");
+	assert_error(403);
+	ck_assert_int_eq(next.upstream_fault, 0);
+}
+END_TEST
+
+START_TEST(test_answer_our_fault)
+{
+	static const char *const codes[] = {
+		"SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestTimeTooSkewed",
+		"accessdenied", "AccessDeniedX"
+	};
+	static const int statuses[] = { 500, 400, 501, 301, 307 };
+	struct site_req r;
+	size_t i;
+
+	conf_reset("");
+	set_spa("app.html");
+	set_errdoc("404.html");
+	r = req_of("a.txt", 0, 0, 1, 0);
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		answer(&r, SITE_OBJECT, 403, codes[i]);
+		assert_error(502);
+		ck_assert_int_eq(next.upstream_fault, 1);
+		ck_assert_int_eq(next.remember_missing, 0);
+	}
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		answer(&r, SITE_OBJECT, statuses[i], "InternalError");
+		assert_error(502);
+		ck_assert_int_eq(next.upstream_fault, 1);
+		ck_assert_int_eq(next.remember_missing, 0);
+		answer(&r, SITE_OBJECT, statuses[i], "");
+		assert_error(502);
+		ck_assert_int_eq(next.upstream_fault, 1);
+	}
+}
+END_TEST
+
+START_TEST(test_answer_busy)
+{
+	struct site_req r;
+
+	conf_reset("");
+	r = req_of("a.txt", 0, 0, 1, 0);
+	answer(&r, SITE_OBJECT, 503, "SlowDown");
+	assert_error(503);
+	ck_assert_int_eq(next.upstream_fault, 0);
+	ck_assert_int_eq(next.remember_missing, 0);
+	answer(&r, SITE_OBJECT, 503, "");
+	assert_error(503);
+	ck_assert_int_eq(next.upstream_fault, 0);
+}
+END_TEST
+
+/* --- negative caching ------------------------------------------------------ */
+
+START_TEST(test_remember_caching_off)
+{
+	struct site_req r;
+
+	conf_reset("");
+	r = req_of("x.png", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_eq(next.remember_missing, 0);
+	r = req_of("docs", 0, 0, 0, 0);
+	not_found(&r, SITE_DIRCHECK);
+	ck_assert_int_eq(next.remember_missing, 0);
+	r = req_of("docs/index.html", 1, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_eq(next.remember_missing, 0);
+}
+END_TEST
+
+START_TEST(test_remember_phases)
+{
+	struct site_req r;
+
+	conf_reset("");
+	set_spa("app.html");
+	set_errdoc("404.html");
+	/* OBJECT with no check to follow, or the check itself: remembered. */
+	r = req_of("x.png", 0, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_eq(next.remember_missing, 1);
+	r = req_of("docs", 0, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_eq(next.remember_missing, 0);
+	not_found(&r, SITE_DIRCHECK);
+	ck_assert_int_eq(next.remember_missing, 1);
+	/* Neither for HEAD nor GET does the method matter. */
+	r = req_of("x.png", 0, 1, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_eq(next.remember_missing, 1);
+	/* Not after the later phases, which are other keys. */
+	r = req_of("x.png", 0, 0, 1, 0);
+	not_found(&r, SITE_LIST);
+	ck_assert_int_eq(next.remember_missing, 0);
+	not_found(&r, SITE_SPA);
+	ck_assert_int_eq(next.remember_missing, 0);
+	not_found(&r, SITE_ERRDOC);
+	ck_assert_int_eq(next.remember_missing, 0);
+	answer(&r, SITE_SPA, 404, "");
+	ck_assert_int_eq(next.remember_missing, 0);
+	answer(&r, SITE_ERRDOC, 404, "");
+	ck_assert_int_eq(next.remember_missing, 0);
+	/* "off": the object miss is the whole answer. */
+	conf.dir_redirect = SITE_DIR_OFF;
+	r = req_of("docs", 0, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_eq(next.remember_missing, 1);
+}
+END_TEST
+
+START_TEST(test_remember_listable_dir)
+{
+	struct site_req r;
+
+	conf_reset("");
+	conf.directory_listing = 1;
+	r = req_of("docs/index.html", 1, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_eq(next.remember_missing, 0);
+	r = req_of("docs/index.html", 1, 1, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_eq(next.remember_missing, 0);
+	not_found(&r, SITE_DIRCHECK);
+	ck_assert_int_eq(next.remember_missing, 0);
+	conf.directory_listing = 0;
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_eq(next.remember_missing, 1);
+}
+END_TEST
+
+START_TEST(test_remember_known_missing)
+{
+	struct site_req r;
+
+	conf_reset("");
+	set_spa("app.html");
+	/* The cache said so: the chain goes on, without a second entry. */
+	r = req_of("docs", 0, 0, 1, 1);
+	not_found(&r, SITE_DIRCHECK);
+	assert_fetch(SITE_SPA, 0, "app.html");
+	ck_assert_int_eq(next.remember_missing, 0);
+	r = req_of("x.png", 0, 0, 1, 1);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_SPA, 0, "app.html");
+	ck_assert_int_eq(next.remember_missing, 0);
+	conf.spa_file[0] = '\0';
+	not_found(&r, SITE_DIRCHECK);
+	assert_not_found();
+	ck_assert_int_eq(next.remember_missing, 0);
+}
+END_TEST
+
+/* --- the directory check key ------------------------------------------------ */
+
+START_TEST(test_dircheck_key_exact)
+{
+	static const char buf[] = "a/bXXXX";
+	struct site_req r;
+
+	conf_reset("");
+	snprintf(conf.index, sizeof(conf.index), "%s", "home.htm");
+	/* key is not NUL-terminated: only keylen bytes count. */
+	r = req_of(buf, 0, 0, 0, 0);
+	r.keylen = 3;
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_DIRCHECK, 1, "a/b/home.htm");
+	ck_assert_uint_eq(next.keylen, 12);
+	ck_assert_int_eq(next.key[12], '\0');
+	ck_assert_int_eq(memcmp(next.key, "a/b/home.htm", 13), 0);
+}
+END_TEST
+
+START_TEST(test_dircheck_key_max)
+{
+	static char big[S3_KEY_MAX + 1];
+	size_t il = strlen("/index.html");
+	struct site_req r;
+
+	conf_reset("");
+	/* key + "/" + "index.html" is exactly S3_KEY_MAX bytes: checked. */
+	memset(big, 'a', sizeof(big) - 1);
+	big[S3_KEY_MAX - il] = '\0';
+	r = req_of(big, 0, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_eq(next.action, SITE_FETCH);
+	ck_assert_int_eq(next.phase, SITE_DIRCHECK);
+	ck_assert_uint_eq(next.keylen, S3_KEY_MAX);
+	ck_assert_uint_eq(strlen(next.key), S3_KEY_MAX);
+	ck_assert_int_eq(memcmp(next.key, big, S3_KEY_MAX - il), 0);
+	ck_assert_str_eq(next.key + S3_KEY_MAX - il, "/index.html");
+	ck_assert_int_eq(next.remember_missing, 0);
+	/* One byte more would not fit: no check, the miss is final. */
+	memset(big, 'a', sizeof(big) - 1);
+	big[S3_KEY_MAX - il + 1] = '\0';
+	r = req_of(big, 0, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_not_found();
+	ck_assert_int_eq(next.remember_missing, 1);
+	memset(big, 'a', sizeof(big) - 1);
+	big[S3_KEY_MAX] = '\0';
+	r = req_of(big, 0, 0, 1, 0);
+	conf.dir_redirect = SITE_DIR_ALWAYS;
+	set_spa("app.html");
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_SPA, 0, "app.html");
+	ck_assert_int_eq(next.remember_missing, 1);
+}
+END_TEST
+
+/* --- site_dir_location -------------------------------------------------------- */
+
+static char loc[64];
+
+static int
+location(const char *path, const char *query, size_t outsz)
+{
+	memset(loc, 0x5a, sizeof(loc));
+	return site_dir_location(path, strlen(path), query, strlen(query), loc, outsz);
+}
+
+START_TEST(test_location_basic)
+{
+	ck_assert_int_eq(location("/docs", "", sizeof(loc)), 6);
+	ck_assert_str_eq(loc, "/docs/");
+	ck_assert_int_eq(location("/docs", "a=1", sizeof(loc)), 10);
+	ck_assert_str_eq(loc, "/docs/?a=1");
+	ck_assert_int_eq(location("/a/b%20c", "x=%2F&y", sizeof(loc)), 17);
+	ck_assert_str_eq(loc, "/a/b%20c/?x=%2F&y");
+	/* path and query need not be NUL-terminated. */
+	ck_assert_int_eq(site_dir_location("/docsXX", 5, "a=1YY", 3, loc, sizeof(loc)), 10);
+	ck_assert_str_eq(loc, "/docs/?a=1");
+}
+END_TEST
+
+START_TEST(test_location_no_other_host)
+{
+	ck_assert_int_eq(location("//evil.example/x", "", sizeof(loc)), 16);
+	ck_assert_str_eq(loc, "/evil.example/x/");
+	ck_assert_int_eq(location("///evil.example/x", "q", sizeof(loc)), 18);
+	ck_assert_str_eq(loc, "/evil.example/x/?q");
+	ck_assert_int_eq(location("////a", "", sizeof(loc)), 3);
+	ck_assert_str_eq(loc, "/a/");
+	/* Slashes later in the path are the client's business. */
+	ck_assert_int_eq(location("/a//b", "", sizeof(loc)), 6);
+	ck_assert_str_eq(loc, "/a//b/");
+}
+END_TEST
+
+START_TEST(test_location_too_long)
+{
+	ck_assert_int_eq(location("/docs", "", 4), -1);
+	ck_assert_int_eq(location("/docs", "", 6), -1);
+	ck_assert_int_eq(location("/docs", "", 8), 6);
+	ck_assert_str_eq(loc, "/docs/");
+	/* "/docs/?a=1" and its NUL: exactly 11 bytes. */
+	ck_assert_int_eq(location("/docs", "a=1", 11), 10);
+	ck_assert_str_eq(loc, "/docs/?a=1");
+	ck_assert_int_eq(location("/docs", "a=1", 10), -1);
+	/* Collapsed slashes do not count. */
+	ck_assert_int_eq(location("//docs", "a=1", 11), 10);
+	ck_assert_str_eq(loc, "/docs/?a=1");
+}
+END_TEST
+
+/* --- site_origin_allowed ------------------------------------------------------ */
+
+static int
+origin_ok(const char *origin)
+{
+	return site_origin_allowed(&conf, origin, strlen(origin));
+}
+
+START_TEST(test_origin_listed)
+{
+	conf_reset("");
+	conf.norigins = 2;
+	snprintf(conf.origins[0], sizeof(conf.origins[0]), "%s", "https://a.example");
+	snprintf(conf.origins[1], sizeof(conf.origins[1]), "%s", "http://b.example:8080");
+	ck_assert_int_eq(origin_ok("https://a.example"), 1);
+	ck_assert_int_eq(origin_ok("HTTPS://A.Example"), 1);
+	ck_assert_int_eq(origin_ok("http://b.example:8080"), 1);
+	ck_assert_int_eq(origin_ok("https://c.example"), 0);
+	ck_assert_int_eq(origin_ok("http://a.example"), 0);
+	ck_assert_int_eq(origin_ok("http://b.example"), 0);
+	ck_assert_int_eq(origin_ok(""), 0);
+	ck_assert_int_eq(origin_ok("null"), 0);
+	/* A prefix of an allowed origin, or one that extends it, is another. */
+	ck_assert_int_eq(origin_ok("https://a.exampl"), 0);
+	ck_assert_int_eq(origin_ok("https://a.example.evil"), 0);
+	ck_assert_int_eq(origin_ok("https://a.example:443"), 0);
+	/* The origin is a slice: only len bytes count. */
+	ck_assert_int_eq(site_origin_allowed(&conf, "https://a.exampleXYZ", 17), 1);
+	ck_assert_int_eq(site_origin_allowed(&conf, "https://a.example", 16), 0);
+}
+END_TEST
+
+START_TEST(test_origin_any)
+{
+	conf_reset("");
+	conf.norigins = 2;
+	snprintf(conf.origins[0], sizeof(conf.origins[0]), "%s", "https://a.example");
+	snprintf(conf.origins[1], sizeof(conf.origins[1]), "%s", "*");
+	ck_assert_int_eq(origin_ok("https://a.example"), 1);
+	ck_assert_int_eq(origin_ok("https://anything.example"), 1);
+	ck_assert_int_eq(origin_ok("null"), 1);
+}
+END_TEST
+
+START_TEST(test_origin_none)
+{
+	conf_reset("");
+	ck_assert_int_eq(origin_ok("https://a.example"), 0);
+	ck_assert_int_eq(origin_ok("*"), 0);
+	ck_assert_int_eq(origin_ok(""), 0);
+	/* Entries past norigins are not in the list. */
+	snprintf(conf.origins[0], sizeof(conf.origins[0]), "%s", "https://a.example");
+	ck_assert_int_eq(origin_ok("https://a.example"), 0);
+}
+END_TEST
+
+/* --- site_dir_redirect_applies ------------------------------------------------ */
+
+static int
+applies(const char *k)
+{
+	return site_dir_redirect_applies(&conf, k, strlen(k));
+}
+
+START_TEST(test_applies_auto)
+{
+	conf_reset("");
+	ck_assert_int_eq(applies("a/b"), 1);
+	ck_assert_int_eq(applies("b"), 1);
+	ck_assert_int_eq(applies("a/b.c"), 0);
+	ck_assert_int_eq(applies("b.c"), 0);
+	ck_assert_int_eq(applies("a.b/c"), 1);
+	ck_assert_int_eq(applies("www/v1.2/docs"), 1);
+	ck_assert_int_eq(applies("www/v1.2"), 0);
+	ck_assert_int_eq(applies("a/.hidden"), 0);
+	ck_assert_int_eq(applies("a/b."), 0);
+	ck_assert_int_eq(applies("wp-login.php"), 0);
+	/* Only keylen bytes count. */
+	ck_assert_int_eq(site_dir_redirect_applies(&conf, "a/b.c", 3), 1);
+}
+END_TEST
+
+START_TEST(test_applies_always_off)
+{
+	conf_reset("");
+	conf.dir_redirect = SITE_DIR_ALWAYS;
+	ck_assert_int_eq(applies("a/b"), 1);
+	ck_assert_int_eq(applies("a/b.c"), 1);
+	ck_assert_int_eq(applies("logo.png"), 1);
+	conf.dir_redirect = SITE_DIR_OFF;
+	ck_assert_int_eq(applies("a/b"), 0);
+	ck_assert_int_eq(applies("a/b.c"), 0);
+	ck_assert_int_eq(applies("a.b/c"), 0);
+}
+END_TEST
+
+static Suite *
+site_suite(void)
+{
+	Suite *s = suite_create("site");
+	TCase *tc;
+
+	tc = tcase_create("key");
+	tcase_add_test(tc, test_key_root);
+	tcase_add_test(tc, test_key_dir);
+	tcase_add_test(tc, test_key_plain);
+	tcase_add_test(tc, test_key_decoding);
+	tcase_add_test(tc, test_key_refused);
+	tcase_add_test(tc, test_key_index_too_long);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("chain");
+	tcase_add_test(tc, test_object_missing_dircheck);
+	tcase_add_test(tc, test_object_missing_dotted);
+	tcase_add_test(tc, test_dircheck_always);
+	tcase_add_test(tc, test_dircheck_off);
+	tcase_add_test(tc, test_dircheck_never_for_dir);
+	tcase_add_test(tc, test_dircheck_found);
+	tcase_add_test(tc, test_dircheck_missing);
+	tcase_add_test(tc, test_listing);
+	tcase_add_test(tc, test_list_empty);
+	tcase_add_test(tc, test_spa);
+	tcase_add_test(tc, test_spa_missing);
+	tcase_add_test(tc, test_errdoc);
+	tcase_add_test(tc, test_errdoc_missing);
+	tcase_add_test(tc, test_no_fallbacks);
+	tcase_add_test(tc, test_dircheck_key_exact);
+	tcase_add_test(tc, test_dircheck_key_max);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("answer");
+	tcase_add_test(tc, test_answer_client_errors);
+	tcase_add_test(tc, test_answer_access_denied);
+	tcase_add_test(tc, test_answer_our_fault);
+	tcase_add_test(tc, test_answer_busy);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("negative_cache");
+	tcase_add_test(tc, test_remember_caching_off);
+	tcase_add_test(tc, test_remember_phases);
+	tcase_add_test(tc, test_remember_listable_dir);
+	tcase_add_test(tc, test_remember_known_missing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("location");
+	tcase_add_test(tc, test_location_basic);
+	tcase_add_test(tc, test_location_no_other_host);
+	tcase_add_test(tc, test_location_too_long);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("origin");
+	tcase_add_test(tc, test_origin_listed);
+	tcase_add_test(tc, test_origin_any);
+	tcase_add_test(tc, test_origin_none);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dir_redirect");
+	tcase_add_test(tc, test_applies_auto);
+	tcase_add_test(tc, test_applies_always_off);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(site_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,248 @@
+/*
+ * response.c - response heads and bodies made by the worker: errors,
+ * redirects, answers from the cache, and the head of an object S3 streams.
+ *
+ * Everything goes into the request's output buffer (struct xfer's out),
+ * which conn.c sends; nothing here touches a socket.
+ */
+#include "response.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/*
+ * The S3 response headers that are passed on, in enum up_hdr order: one
+ * table for recognising them (case-insensitively), for sending them, and
+ * (through resp_cache_uh) for the copy the cache keeps.
+ */
+const char *const resp_header_names[UH_N] = {
+	"Content-Type", "Content-Length", "ETag", "Last-Modified", "Cache-Control",
+	"Content-Encoding", "Content-Disposition", "Content-Range", "Content-Language",
+	"Expires"
+};
+
+/* The header values a cached object keeps, in enum cache_hdr order. */
+const int resp_cache_uh[CH_N] = {
+	UH_CTYPE, UH_ETAG, UH_LASTMOD, UH_CC, UH_CENC, UH_CDISP, UH_CLANG, UH_EXPIRES
+};
+
+const char *
+resp_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 412: return "Precondition Failed";
+	case 414: return "URI Too Long";
+	case 416: return "Range Not Satisfiable";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
+
+void
+resp_printf(struct xfer *x, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (x->out_len >= sizeof(x->out))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(x->out + x->out_len, sizeof(x->out) - x->out_len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		x->out_len += (size_t)n < sizeof(x->out) - x->out_len ? (size_t)n :
+		    sizeof(x->out) - x->out_len - 1;
+}
+
+void
+resp_append(struct xfer *x, const char *p, size_t n)
+{
+	if (n > sizeof(x->out) - x->out_len)
+		n = sizeof(x->out) - x->out_len;
+	memcpy(x->out + x->out_len, p, n);
+	x->out_len += n;
+}
+
+void
+resp_cors(struct conn *c)
+{
+	const struct http_request *r = &c->x->req;
+
+	if (r->origin.len == 0 || c->w->conf->site.norigins == 0 ||
+	    !site_origin_allowed(&c->w->conf->site, r->origin.p, r->origin.len))
+		return;
+	resp_printf(c->x, "Access-Control-Allow-Origin: %.*s\r\nVary: Origin\r\n"
+	    "Access-Control-Expose-Headers: Content-Length, Content-Range, ETag, "
+	    "Last-Modified\r\n", (int)r->origin.len, r->origin.p);
+}
+
+void
+resp_head_start(struct conn *c, int status)
+{
+	c->status = status;
+	resp_printf(c->x, "HTTP/1.1 %d %s\r\nServer: s3wwwd\r\nDate: %s\r\n", status,
+	    resp_reason(status), c->w->date);
+}
+
+void
+resp_head_end(struct conn *c)
+{
+	if (!c->keep_alive)
+		resp_printf(c->x, "Connection: close\r\n\r\n");
+	else if (c->x->req.version_minor == 0)
+		resp_printf(c->x, "Connection: keep-alive\r\n\r\n");
+	else
+		resp_printf(c->x, "\r\n");
+}
+
+/*
+ * A response made here rather than by S3: errors, redirects, the ops
+ * endpoints.  The whole response goes into the output buffer.
+ */
+void
+resp_send(struct conn *c, int status, const char *ctype, const char *extra, const char *body,
+    size_t blen)
+{
+	struct xfer *x = c->x;
+
+	x->out_off = x->out_len = 0;
+	if (c->draining_hint)
+		c->keep_alive = 0;
+	resp_head_start(c, status);
+	if (extra != NULL)
+		resp_printf(x, "%s", extra);
+	resp_cors(c);
+	resp_printf(x, "Content-Type: %s\r\nContent-Length: %zu\r\n"
+	    "X-Content-Type-Options: nosniff\r\n", ctype, blen);
+	resp_head_end(c);
+	if (c->method != HTTP_M_HEAD && status != 304 && status != 204) {
+		resp_append(x, body, blen);
+		c->body_sent = blen;
+	}
+	c->state = CS_SEND;
+}
+
+void
+resp_error(struct conn *c, int status, const char *detail)
+{
+	char body[512];
+	int n;
+
+	n = snprintf(body, sizeof(body), "<!DOCTYPE html>\n<html><head><title>%d %s</title>"
+	    "</head><body><h1>%d %s</h1><p>%s</p></body></html>\n", status, resp_reason(status),
+	    status, resp_reason(status), detail != NULL ? detail : "");
+	resp_send(c, status, "text/html; charset=utf-8",
+	    status == 405 ? "Allow: GET, HEAD, OPTIONS\r\nCache-Control: no-store\r\n" :
+	    status == 503 ? "Retry-After: 1\r\nCache-Control: no-store\r\n" :
+	    "Cache-Control: no-store\r\n", body, (size_t)n);
+}
+
+int
+resp_header_index(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < UH_N; i++)
+		if (strlen(resp_header_names[i]) == len &&
+		    strncasecmp(resp_header_names[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+/* Send the response head for an object S3 is about to stream. */
+void
+resp_stream_head(struct conn *c, int status)
+{
+	struct xfer *x = c->x;
+	int i;
+
+	if (status != 304 && x->uh[UH_CLEN][0] == '\0' && c->method != HTTP_M_HEAD)
+		c->keep_alive = 0; /* the end of the body is the end of the connection */
+	x->out_off = x->out_len = 0;
+	resp_head_start(c, status);
+	for (i = 0; i < UH_N; i++) {
+		if (x->uh[i][0] == '\0')
+			continue;
+		if (status == 304 && i != UH_ETAG && i != UH_LASTMOD && i != UH_CC &&
+		    i != UH_EXPIRES)
+			continue;
+		if (i == UH_CRANGE && status != 206)
+			continue;
+		resp_printf(x, "%s: %s\r\n", resp_header_names[i], x->uh[i]);
+	}
+	if (status != 304 && x->uh[UH_CTYPE][0] == '\0')
+		resp_printf(x, "Content-Type: application/octet-stream\r\n");
+	if (status != 304)
+		resp_printf(x, "Accept-Ranges: bytes\r\n");
+	resp_cors(c);
+	resp_head_end(c);
+	x->up_streaming = 1;
+}
+
+/* Answer from a cached object: the head, then the body straight from it. */
+void
+resp_cached(struct conn *c, struct cache_entry *e)
+{
+	struct xfer *x = c->x;
+	int64_t start, end;
+	int st = http_preconditions(&x->req, e->hdr[CH_ETAG], e->hdr[CH_LASTMOD],
+	    (int64_t)e->size, &start, &end), i;
+
+	if (st == 412 || st == 416) {
+		if (st == 416) {
+			char extra[64];
+
+			snprintf(extra, sizeof(extra), "Content-Range: bytes */%zu\r\n", e->size);
+			resp_send(c, 416, "text/html; charset=utf-8", extra, "", 0);
+		} else {
+			resp_error(c, 412, "precondition failed");
+		}
+		return;
+	}
+	x->out_off = x->out_len = 0;
+	resp_head_start(c, st);
+	for (i = 0; i < CH_N; i++) {
+		if (e->hdr[i][0] == '\0')
+			continue;
+		if (st == 304 && i != CH_ETAG && i != CH_LASTMOD && i != CH_CC && i != CH_EXPIRES)
+			continue;
+		resp_printf(x, "%s: %s\r\n", resp_header_names[resp_cache_uh[i]], e->hdr[i]);
+	}
+	if (st != 304) {
+		if (e->hdr[CH_CTYPE][0] == '\0')
+			resp_printf(x, "Content-Type: application/octet-stream\r\n");
+		if (st == 206)
+			resp_printf(x, "Content-Range: bytes %lld-%lld/%zu\r\n", (long long)start,
+			    (long long)end, e->size);
+		resp_printf(x, "Content-Length: %lld\r\nAccept-Ranges: bytes\r\n",
+		    (long long)(end - start + 1));
+	}
+	resp_cors(c);
+	resp_head_end(c);
+	x->ce = e;
+	cache_hold(e);
+	x->ce_off = x->ce_end = 0;
+	if (st != 304 && c->method != HTTP_M_HEAD && e->size > 0) {
+		x->ce_off = (size_t)start;
+		x->ce_end = (size_t)end + 1;
+	}
+	c->state = CS_SEND;
+}

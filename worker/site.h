@@ -1,0 +1,125 @@
+/*
+ * site.h - the website rules: which S3 key answers a request, and what to
+ * do when S3 says that key is not there.
+ *
+ * This module does no I/O.  It takes the site's settings, the request and
+ * S3's answer, and returns the next step (fetch another key, list the
+ * directory, redirect, answer with an error).  The worker's serving code
+ * (serve.c) carries the steps out.  Keeping the rules apart from the
+ * sockets lets them be tested case by case (tests/unit/check_site.c) and
+ * gives the next website features one place to live.
+ *
+ * The fallback chain, as the README's "What it serves" describes it:
+ *
+ *   object --404--> dir/index (HEAD) --200--> 301 to dir/
+ *                       |
+ *                      404--> listing (GET of a dir/, if enabled)
+ *                               |
+ *                              empty--> SPA file (200) --missing--> error
+ *                                                          document (404)
+ *                                                            --missing--> 404
+ */
+#ifndef S3WWWD_SITE_H
+#define S3WWWD_SITE_H
+
+#include <stddef.h>
+
+#include "s3.h"
+
+#define SITE_STR 256
+#define SITE_MAX_ORIGINS 32
+
+/* When a missing key is checked for key/index to redirect to key/. */
+enum site_dir_redirect { SITE_DIR_AUTO = 0, SITE_DIR_ALWAYS, SITE_DIR_OFF };
+
+struct site_conf {
+	char prefix[SITE_STR];       /* key prefix: "" or "dir/" */
+	char index[SITE_STR];        /* index document for / and dir/ */
+	char spa_file[SITE_STR];     /* "" : none */
+	char error_document[SITE_STR];
+	int directory_listing;
+	enum site_dir_redirect dir_redirect;
+	int norigins;
+	char origins[SITE_MAX_ORIGINS][SITE_STR]; /* "*" allows any */
+};
+
+/* What each S3 request of the chain is for. */
+enum site_phase {
+	SITE_OBJECT,   /* the key the request maps to */
+	SITE_DIRCHECK, /* HEAD key/index, to redirect key to key/ */
+	SITE_LIST,     /* ListObjectsV2 of a directory */
+	SITE_SPA,      /* the single-page-app file */
+	SITE_ERRDOC    /* the error document */
+};
+
+/* What the request looked like, as far as the rules care. */
+struct site_req {
+	const char *key;  /* the key of the SITE_OBJECT step */
+	size_t keylen;
+	int is_dir;       /* the path ended in '/' */
+	int head;         /* HEAD rather than GET */
+	int caching;      /* the worker keeps a cache (negative entries) */
+	int known_missing; /* the cache already said the key is missing */
+};
+
+enum site_action {
+	SITE_FETCH,    /* ask S3 for next.key in next.phase */
+	SITE_LISTING,  /* list the directory of the request */
+	SITE_REDIRECT, /* 301 to the request's path with a '/' added */
+	SITE_ERROR     /* answer next.status with next.detail */
+};
+
+struct site_next {
+	enum site_action action;
+	enum site_phase phase;  /* SITE_FETCH */
+	int head;               /* SITE_FETCH with HEAD rather than GET */
+	char key[S3_KEY_MAX + 1]; /* SITE_FETCH */
+	size_t keylen;
+	int status;             /* SITE_ERROR */
+	const char *detail;     /* SITE_ERROR: the text of the error page */
+	int remember_missing;   /* keep "no such key" in the cache for a TTL */
+	int upstream_fault;     /* S3 refused us (credentials, region): log it */
+};
+
+/*
+ * The key a request path maps to: the site's prefix, the path decoded
+ * (http_path_to_key), and the index document for a directory.  Returns 0,
+ * or the status to refuse the request with: 400 for a path that is no key
+ * (also one whose key alone is longer than keysz allows), 414 when the
+ * index document does not fit after a directory's key.
+ */
+int site_key(const struct site_conf *s, const char *path, size_t len, char *key,
+    size_t keysz, size_t *keylen, int *is_dir);
+
+/*
+ * The step after S3 answered `status` (with the error code `code` from its
+ * XML body, "" if none) to the request of `phase`, when that answer was not
+ * streamed to the client.  Not for SITE_LIST answers, which the listing
+ * reads itself (then site_not_found(..., SITE_LIST, ...) if it is empty).
+ */
+void site_answer(const struct site_conf *s, const struct site_req *r, enum site_phase phase,
+    int status, const char *code, struct site_next *next);
+
+/* The key of `after` does not exist: the next fallback. */
+void site_not_found(const struct site_conf *s, const struct site_req *r,
+    enum site_phase after, struct site_next *next);
+
+/*
+ * Whether a missing key is worth a HEAD of key/index (site.directory_redirect):
+ * "auto" says yes only for a last segment without a dot.
+ */
+int site_dir_redirect_applies(const struct site_conf *s, const char *key, size_t keylen);
+
+/*
+ * The Location of the directory redirect for a request path and query:
+ * path + "/" (+ "?" + query), with leading slashes collapsed to one so that
+ * "//host" never sends a client elsewhere.  Returns the length, or -1 if it
+ * does not fit (the caller answers 414).
+ */
+int site_dir_location(const char *path, size_t len, const char *query, size_t qlen,
+    char *out, size_t outsz);
+
+/* Is origin (not NUL-terminated) allowed by the CORS list? */
+int site_origin_allowed(const struct site_conf *s, const char *origin, size_t len);
+
+#endif
