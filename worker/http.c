@@ -1230,7 +1230,8 @@ http_preconditions(const struct http_request *r, const char *etag, const char *l
 		return 200;
 	if (r->if_range.len > 0) {
 		/* If-Range: the range applies only to the representation named. */
-		if (r->if_range.p[0] == '"' || (r->if_range.len > 2 && r->if_range.p[0] == 'W')) {
+		if (r->if_range.p[0] == '"' || (r->if_range.len > 2 && r->if_range.p[0] == 'W' &&
+		    r->if_range.p[1] == '/')) {
 			if (!http_etag_match(r->if_range.p, r->if_range.len, etag, strlen(etag), 0))
 				return 200;
 		} else if (!have_lm || http_parse_date(r->if_range.p, r->if_range.len, &t) == -1 ||

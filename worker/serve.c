@@ -468,8 +468,8 @@ redirect_dir(struct conn *c)
 	const struct http_request *r = &c->x->req;
 	char loc[1139], extra[1200];
 
-	if (site_dir_location(r->path.p, r->path.len, r->query.p, r->query.len, loc,
-	    sizeof(loc)) == -1) {
+	if (site_dir_location(r->path.p, r->path.len, r->query.len > 0 ? r->query.p : "",
+	    r->query.len, loc, sizeof(loc)) == -1) {
 		resp_error(c, 414, "path too long");
 		return;
 	}

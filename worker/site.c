@@ -99,7 +99,13 @@ site_not_found(const struct site_conf *s, const struct site_req *r, enum site_ph
 		n->keylen += strlen(s->index);
 		return;
 	}
-	if (after == SITE_OBJECT && r->is_dir && s->directory_listing && !r->head) {
+	/*
+	 * A directory without its index is listed, if listing is on; also
+	 * when the cache already knew the index to be missing (which skips to
+	 * SITE_DIRCHECK: a directory path has no directory check of its own).
+	 */
+	if ((after == SITE_OBJECT || after == SITE_DIRCHECK) && r->is_dir &&
+	    s->directory_listing && !r->head) {
 		n->action = SITE_LISTING;
 		return;
 	}
@@ -133,6 +139,12 @@ site_answer(const struct site_conf *s, const struct site_req *r, enum site_phase
 			return;
 		}
 		site_not_found(s, r, SITE_DIRCHECK, n);
+		/*
+		 * Only an answer that says "not there" is remembered: a
+		 * storage hiccup must not hide a directory for a whole TTL.
+		 */
+		if (status != 404 && status != 403)
+			n->remember_missing = 0;
 		return;
 	case SITE_SPA:
 		site_not_found(s, r, SITE_SPA, n);
@@ -171,15 +183,19 @@ site_dir_location(const char *path, size_t len, const char *query, size_t qlen, 
 {
 	int n;
 
-	/* One leading slash only: "//host" would send the client elsewhere. */
-	while (len > 1 && path[0] == '/' && path[1] == '/') {
+	/*
+	 * One leading slash only: "//host" would send the client elsewhere,
+	 * and so would "/\\host", which browsers read as "//host".  The path
+	 * maps to the same key without them.
+	 */
+	while (len > 0 && (path[0] == '/' || path[0] == '\\')) {
 		path++;
 		len--;
 	}
-	if (len + qlen + 3 > outsz)
+	if (len + 2 + (qlen > 0 ? qlen + 1 : 0) > outsz)
 		return -1;
-	n = snprintf(out, outsz, "%.*s/%s%.*s", (int)len, path, qlen > 0 ? "?" : "", (int)qlen,
-	    query);
+	n = snprintf(out, outsz, "/%.*s/%s%.*s", (int)len, path, qlen > 0 ? "?" : "", (int)qlen,
+	    qlen > 0 ? query : "");
 	return n < 0 || (size_t)n >= outsz ? -1 : n;
 }
 

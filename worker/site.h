@@ -112,9 +112,10 @@ int site_dir_redirect_applies(const struct site_conf *s, const char *key, size_t
 
 /*
  * The Location of the directory redirect for a request path and query:
- * path + "/" (+ "?" + query), with leading slashes collapsed to one so that
- * "//host" never sends a client elsewhere.  Returns the length, or -1 if it
- * does not fit (the caller answers 414).
+ * path + "/" (+ "?" + query), with the leading run of '/' and '\\' made one
+ * '/', so that neither "//host" nor "/\\host" (which browsers read alike)
+ * sends a client elsewhere.  Returns the length, or -1 if it does not fit
+ * (the caller answers 414).
  */
 int site_dir_location(const char *path, size_t len, const char *query, size_t qlen,
     char *out, size_t outsz);

@@ -214,3 +214,20 @@ def test_fill_survives_a_slow_client(daemon_factory, minio, s3, bucket):
     r = http(d.port, "GET", "/big.bin")
     assert hashlib.sha256(r.body).digest() == hashlib.sha256(data).digest()
     assert lookups(d) == (1, 1)
+
+
+def test_cached_miss_keeps_directory_listing(daemon_factory, minio, s3, bucket):
+    """A miss for docs/index.html, remembered by the cache, must not hide the
+    listing of /docs/, which maps to the same key."""
+    put_object(s3, bucket, "docs/a.txt", b"a", content_type="text/plain")
+    port = harness.free_port()
+    d = daemon_factory.start(
+        daemon_config(minio, bucket, port, 'cache: { enabled = true; ttl = "60s"; };\n'
+                      'site: { directory_listing = true; };')
+        .replace("workers = 2;", "workers = 1;"))
+    assert http(d.port, "GET", "/docs/index.html").status == 404
+    r = http(d.port, "GET", "/docs/")
+    assert r.status == 200, r
+    assert b'href="a.txt"' in r.body
+    hits, _ = lookups(d)
+    assert hits == 1      # the second request was answered by the negative entry

@@ -726,12 +726,14 @@ def test_mixed_attack_keeps_control_fast(daemon_factory, minio, site):
 
 def test_no_open_redirect_from_directory_redirects(daemon_factory, minio, s3, site):
     put_object(s3, site, "evil.example/index.html", b"dir\n", content_type="text/html")
+    put_object(s3, site, "docs/index.html", b"docs\n", content_type="text/html")
     d = start_serving(daemon_factory, cfg(minio, site, harness.free_port()))
     kids = d.children()
     for path in ("//evil.example", "///evil.example", "////evil.example?x=1",
                  "/./evil.example", "//./evil.example", "/x/..//evil.example",
                  "/%2fevil.example", "/%2f%2fevil.example", "/\\evil.example",
-                 "/\\/evil.example", "/evil.example"):
+                 "/\\/evil.example", "/evil.example", "/\\evil.example/../docs",
+                 "/\\\\evil.example/../docs", "/\\/\\evil.example/../docs?a=1"):
         raw = http_raw(d.port, ("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                                 % path).encode(), timeout=5)
         r = parse_response(raw)

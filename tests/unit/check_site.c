@@ -404,6 +404,44 @@ START_TEST(test_listing)
 }
 END_TEST
 
+/* A failed directory check that is no "not found" is not remembered. */
+START_TEST(test_dircheck_error_not_remembered)
+{
+	static const int statuses[] = { 500, 502, 503 };
+	struct site_req r;
+	size_t i;
+
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		conf_reset("");
+		r = req_of("docs", 0, 0, 1, 0);
+		answer(&r, SITE_DIRCHECK, statuses[i], "");
+		assert_not_found();
+		ck_assert_int_eq(next.remember_missing, 0);
+	}
+}
+END_TEST
+
+/* A directory whose index the cache knows to be missing is still listed. */
+START_TEST(test_listing_known_missing)
+{
+	struct site_req r;
+
+	conf_reset("");
+	conf.directory_listing = 1;
+	r = req_of("docs/index.html", 1, 0, 1, 1);
+	not_found(&r, SITE_DIRCHECK);
+	ck_assert_int_eq(next.action, SITE_LISTING);
+	ck_assert_int_eq(next.remember_missing, 0);
+	/* A HEAD is not listed, and a plain name never. */
+	r = req_of("docs/index.html", 1, 1, 1, 1);
+	not_found(&r, SITE_DIRCHECK);
+	assert_not_found();
+	r = req_of("docs", 0, 0, 1, 1);
+	not_found(&r, SITE_DIRCHECK);
+	assert_not_found();
+}
+END_TEST
+
 START_TEST(test_list_empty)
 {
 	struct site_req r;
@@ -822,6 +860,11 @@ START_TEST(test_location_no_other_host)
 	/* Slashes later in the path are the client's business. */
 	ck_assert_int_eq(location("/a//b", "", sizeof(loc)), 6);
 	ck_assert_str_eq(loc, "/a//b/");
+	/* Browsers read "/\\host" as "//host": backslashes are collapsed too. */
+	ck_assert_int_eq(location("/\\evil.example/../docs", "", sizeof(loc)), 22);
+	ck_assert_str_eq(loc, "/evil.example/../docs/");
+	ck_assert_int_eq(location("/\\/\\\\x", "a=1", sizeof(loc)), 7);
+	ck_assert_str_eq(loc, "/x/?a=1");
 }
 END_TEST
 
@@ -829,6 +872,8 @@ START_TEST(test_location_too_long)
 {
 	ck_assert_int_eq(location("/docs", "", 4), -1);
 	ck_assert_int_eq(location("/docs", "", 6), -1);
+	/* "/docs/" and its NUL: exactly 7 bytes. */
+	ck_assert_int_eq(location("/docs", "", 7), 6);
 	ck_assert_int_eq(location("/docs", "", 8), 6);
 	ck_assert_str_eq(loc, "/docs/");
 	/* "/docs/?a=1" and its NUL: exactly 11 bytes. */
@@ -961,6 +1006,8 @@ site_suite(void)
 	tcase_add_test(tc, test_dircheck_found);
 	tcase_add_test(tc, test_dircheck_missing);
 	tcase_add_test(tc, test_listing);
+	tcase_add_test(tc, test_listing_known_missing);
+	tcase_add_test(tc, test_dircheck_error_not_remembered);
 	tcase_add_test(tc, test_list_empty);
 	tcase_add_test(tc, test_spa);
 	tcase_add_test(tc, test_spa_missing);
