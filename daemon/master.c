@@ -47,6 +47,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "tls.h"
+#include "watch.h"
 #include "worker.h"
 
 #define MAX_PROCS 1024
@@ -79,6 +80,7 @@ struct master {
 	int socket_activated;
 	SSL_CTX *tls;
 	struct metrics_region *metrics;
+	struct watch watch;    /* the credential and TLS files on disk */
 	struct wproc procs[MAX_PROCS];
 	unsigned gen;
 	int want;
@@ -207,6 +209,7 @@ spawn(struct master *m)
 		 */
 		close(m->sigfd);
 		close(m->readyfd[0]);
+		watch_close(&m->watch);
 		struct worker_fds fds = {
 			.lfd = m->lfd, .ifd = m->ifd, .ready_fd = m->readyfd[1],
 			.metrics_slot = slot
@@ -851,6 +854,57 @@ setup(struct master *m)
  * Long because it is the master's loop: signals, readiness, respawning
  * with back-off and the watchdog, in the order they are checked.
  */
+/* Reload, then watch the files the settings now name. */
+static void
+reload_and_watch(struct master *m)
+{
+	reload(m);
+	watch_set(&m->watch, m->cfg);
+}
+
+static void
+name_change(char *what, size_t sz, const char *name)
+{
+	size_t n = strlen(what);
+
+	snprintf(what + n, sz - n, "%s%s", n > 0 ? ", " : "", name);
+}
+
+/*
+ * The watched directories were quiet for a moment after a change: reload
+ * if a credential or the certificate really changed, and only once the
+ * new files are complete (a file being written, or emptied, fails to load
+ * and the current keys stay until the next change).  Which keys changed is
+ * logged, never their values.
+ */
+static void
+files_changed(struct master *m)
+{
+	static struct config next; /* large: kept off the stack */
+	char err[1024] = "", what[128] = "";
+
+	if (config_load(&next, m->config_path, m->argc, m->argv, environ, err,
+	    sizeof(err)) == -1) {
+		log_warn("the credential or TLS files changed but cannot be used yet, keeping "
+		    "the current ones: %s", err);
+		config_wipe(&next);
+		return;
+	}
+	if (strcmp(next.access_key, m->cfg->access_key) != 0)
+		name_change(what, sizeof(what), "access key");
+	if (strcmp(next.secret_key, m->cfg->secret_key) != 0)
+		name_change(what, sizeof(what), "secret key");
+	if (strcmp(next.session_token, m->cfg->session_token) != 0)
+		name_change(what, sizeof(what), "session token");
+	if (watch_tls_changed(&m->watch))
+		name_change(what, sizeof(what), "TLS certificate or key");
+	config_wipe(&next);
+	if (what[0] == '\0')
+		return;
+	log_info("changed on disk: %s; reloading", what);
+	reload_and_watch(m);
+}
+
 int
 master_run(struct config *cfg, const char *config_path, int argc, char *const argv[])
 {
@@ -871,6 +925,9 @@ master_run(struct config *cfg, const char *config_path, int argc, char *const ar
 	exe_remember(m);
 	if (setup(m) == -1)
 		return 1;
+	if (watch_init(&m->watch) == -1)
+		log_warn("inotify: %s: changed credential files need SIGHUP", strerror(errno));
+	watch_set(&m->watch, m->cfg);
 	adopt_old_workers(m);
 	m->gen = 1;
 	m->want = config_worker_count(cfg);
@@ -886,9 +943,10 @@ master_run(struct config *cfg, const char *config_path, int argc, char *const ar
 	sd_notifyf(0, "READY=1\nMAINPID=%d", (int)getpid());
 	notify_status(m, "serving");
 	for (;;) {
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{ .fd = m->sigfd, .events = POLLIN },
 			{ .fd = m->readyfd[0], .events = POLLIN },
+			{ .fd = m->watch.fd, .events = POLLIN },
 		};
 		struct signalfd_siginfo si;
 		int timeout = 1000;
@@ -900,15 +958,20 @@ master_run(struct config *cfg, const char *config_path, int argc, char *const ar
 		}
 		if (m->watchdog_usec > 0 && (uint64_t)timeout > m->watchdog_usec / 4000)
 			timeout = (int)(m->watchdog_usec / 4000);
-		poll(pfd, 2, timeout);
+		timeout = watch_timeout(&m->watch, now_ms(), timeout);
+		poll(pfd, 3, timeout);
 		if (pfd[1].revents & POLLIN)
 			read_ready(m);
+		if (pfd[2].revents & POLLIN)
+			watch_read(&m->watch, now_ms());
+		if (watch_due(&m->watch, now_ms()))
+			files_changed(m);
 		while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			switch (si.ssi_signo) {
 			case SIGCHLD:
 				break;
 			case SIGHUP:
-				reload(m);
+				reload_and_watch(m);
 				break;
 			case SIGUSR1:
 				log_reopen();

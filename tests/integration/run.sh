@@ -34,6 +34,16 @@ if [ -z "${S3WWWD_MINIO:-}" ]; then
 	export S3WWWD_MINIO
 fi
 
+# The MinIO client, for the tests that manage MinIO users (credential
+# rotation); built here rather than inside a test, whose time is limited.
+if [ -z "${S3WWWD_MC:-}" ]; then
+	if ! S3WWWD_MC=$(bash "$tools" mc); then
+		echo "run.sh: '$tools mc' failed" >&2
+		exit 99
+	fi
+	export S3WWWD_MC
+fi
+
 export PYTHONDONTWRITEBYTECODE=1
 args=(-p no:cacheprovider -v -ra --timeout="${S3WWWD_TEST_TIMEOUT:-300}")
 if [ -n "${S3WWWD_JUNITXML:-}" ]; then
