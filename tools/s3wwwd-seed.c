@@ -67,6 +67,8 @@ struct seed_opts {
 	int quiet;
 	int verbose;
 	int dry_run;
+	const char *export_dir;		/* --export */
+	const char *restore_dir;	/* --restore */
 };
 
 struct seed_run {
@@ -78,6 +80,7 @@ struct seed_run {
 	size_t unchanged;
 	size_t deleted;
 	int64_t bytes;
+	struct seed_bk bk;	/* --export, --restore */
 };
 
 enum {
@@ -91,6 +94,8 @@ enum {
 	OPT_SYNC,
 	OPT_THRESHOLD,
 	OPT_PART_SIZE,
+	OPT_EXPORT,
+	OPT_RESTORE,
 };
 
 static const struct option seed_longopts[] = {
@@ -116,6 +121,8 @@ static const struct option seed_longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "dry-run", no_argument, NULL, 'n' },
+	{ "export", required_argument, NULL, OPT_EXPORT },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -127,8 +134,11 @@ seed_usage(FILE *fp)
 	fputs(
 "usage: s3wwwd-seed --endpoint URL --bucket NAME [options] [--dir DIR]...\n"
 "                   [--url URL[=KEY]]...\n"
+"       s3wwwd-seed --endpoint URL --bucket NAME [options] --export DIR\n"
+"       s3wwwd-seed --endpoint URL --bucket NAME [options] --restore DIR\n"
 "\n"
-"Create the bucket if needed and upload a website into it.\n"
+"Create the bucket if needed and upload a website into it; or back the\n"
+"bucket up into DIR, or restore it from such a backup.\n"
 "\n"
 "  -e, --endpoint URL         S3 endpoint ($S3WWWD_ENDPOINT, $S3WWW_ENDPOINT,\n"
 "                             $S3_ENDPOINT)\n"
@@ -157,11 +167,16 @@ seed_usage(FILE *fp)
 "  -q, --quiet                only errors\n"
 "  -v, --verbose              every request\n"
 "  -n, --dry-run              say what would change, change nothing\n"
+"      --export DIR           write every object (under the prefix) and a\n"
+"                             manifest of checksums and metadata to DIR\n"
+"      --restore DIR          verify the backup in DIR, then upload it with\n"
+"                             its metadata, creating the bucket if needed\n"
 "  -h, --help                 this text\n"
 "  -V, --version              the version\n"
 "\n"
 "Exit status: 0 ok, 1 usage or configuration, 2 source (missing file,\n"
-"failed download), 3 S3 error, 4 endpoint unreachable.\n", fp);
+"failed download) or backup directory (unwritable, damaged backup), 3 S3\n"
+"error, 4 endpoint unreachable.\n", fp);
 }
 
 static void
@@ -398,6 +413,12 @@ seed_parse(struct seed_opts *o, int argc, char **argv)
 		case 'n':
 			o->dry_run = 1;
 			break;
+		case OPT_EXPORT:
+			o->export_dir = optarg;
+			break;
+		case OPT_RESTORE:
+			o->restore_dir = optarg;
+			break;
 		case 'h':
 			seed_usage(stdout);
 			exit(SEED_EXIT_OK);
@@ -476,6 +497,23 @@ seed_check(struct seed_opts *o)
 			seed_err("%s", err);
 			return -1;
 		}
+	}
+	if (o->export_dir != NULL && o->restore_dir != NULL) {
+		seed_err("give --export or --restore, not both");
+		return -1;
+	}
+	if ((o->export_dir != NULL || o->restore_dir != NULL) &&
+	    (o->nsrc > 0 || o->sync || o->only_changed ||
+	    o->cache_control != NULL)) {
+		/* A backup is copied as it is, with its own metadata. */
+		seed_err("--export and --restore take no --dir, --url, --sync, "
+		    "--only-changed or --cache-control");
+		return -1;
+	}
+	if ((o->export_dir != NULL && *o->export_dir == '\0') ||
+	    (o->restore_dir != NULL && *o->restore_dir == '\0')) {
+		seed_err("--export and --restore need a directory");
+		return -1;
 	}
 	if (o->sync && o->nsrc == 0) {
 		/* With nothing to keep, --sync would empty the prefix. */
@@ -748,12 +786,12 @@ seed_gather(struct seed_run *r)
 	return 0;
 }
 
+/* Find the bucket, creating it when missing. */
 static int
-seed_run(struct seed_run *r)
+seed_bucket_ready(struct seed_run *r)
 {
 	struct seed_opts *o = r->o;
 	int exists;
-	size_t i;
 
 	if (seed_s3_bucket_exists(&r->s3, &exists) == -1)
 		return -1;
@@ -767,14 +805,335 @@ seed_run(struct seed_run *r)
 			seed_note("created bucket %s", o->bucket);
 		}
 	}
+	return 0;
+}
+
+static int
+seed_run(struct seed_run *r)
+{
+	size_t i;
+
+	if (seed_bucket_ready(r) == -1)
+		return -1;
 	seed_ui.files_total = r->files.n;
 	for (i = 0; i < r->files.n; i++)
 		seed_ui.bytes_total += r->files.v[i].size;
 	if (seed_upload_all(r) == -1)
 		return -1;
-	if (o->sync && seed_sync(r) == -1)
+	if (r->o->sync && seed_sync(r) == -1)
 		return -1;
 	return 0;
+}
+
+static int
+seed_check_interrupt(struct seed_run *r)
+{
+	if (!seed_interrupted)
+		return 0;
+	seed_err("interrupted");
+	r->s3.fail = 128 + (int)seed_interrupted;
+	return -1;
+}
+
+/* Move what the GET said into the object's manifest entry. */
+static void
+seed_export_keep(struct seed_bk_obj *ob, struct seed_got *got)
+{
+	size_t n = strlen(got->etag);
+	const char *e = got->etag;
+
+	/* The ETag is recorded without its quotes, as S3 lists it. */
+	if (n >= 2 && e[0] == '"' && e[n - 1] == '"') {
+		e++;
+		n -= 2;
+	}
+	snprintf(ob->etag, sizeof(ob->etag), "%.*s", (int)n, e);
+	ob->size = got->length;
+	memcpy(ob->hdrs, got->hdrs, sizeof(ob->hdrs));
+	ob->nhdrs = got->nhdrs;
+	got->nhdrs = 0;
+}
+
+/*
+ * Download one object into a temporary file next to its place, then
+ * rename it there: a file with the key's name is always whole.
+ */
+static int
+seed_export_one(struct seed_run *r, struct seed_bk_obj *ob)
+{
+	struct seed_got got;
+	char tmp[64], err[1024];
+	int pfd, fd, rc;
+
+	if (r->o->dry_run) {
+		seed_note("would export %s to %s/%s", ob->key, r->bk.dir,
+		    ob->path);
+		r->uploaded++;
+		return 0;
+	}
+	seed_ui.cur = ob->key;
+	seed_ui.bytes_cur = 0;
+	seed_ui_draw(1);
+	fd = seed_bk_tmp_create(&r->bk, ob->path, &pfd, tmp, sizeof(tmp), err,
+	    sizeof(err));
+	if (fd == -1) {
+		seed_err("%s", err);
+		r->s3.fail = SEED_EXIT_SOURCE;
+		return -1;
+	}
+	memset(&got, 0, sizeof(got));
+	rc = seed_s3_get(&r->s3, ob->key, fd, &got, ob->sha256);
+	if (rc == 0 && got.dropped > 0) {
+		/* A backup that silently lost metadata would restore wrong. */
+		seed_err("%s: more than %d headers to keep", ob->key,
+		    SEED_OBJ_HDRS);
+		r->s3.fail = SEED_EXIT_S3;
+		rc = -1;
+	}
+	if (rc == 0 && seed_bk_tmp_commit(&r->bk, pfd, tmp, ob->path, fd, err,
+	    sizeof(err)) == -1) {
+		seed_err("%s", err);
+		r->s3.fail = SEED_EXIT_SOURCE;
+		rc = -1;
+	} else if (rc != 0) {
+		unlinkat(pfd, tmp, 0);
+	}
+	close(fd);
+	close(pfd);
+	if (rc == 0) {
+		seed_export_keep(ob, &got);
+		r->uploaded++;
+		r->bytes += ob->size;
+		seed_ui.bytes_done += ob->size;
+		seed_ui.bytes_total += ob->size;
+		seed_say("exported %s (%lld bytes)", ob->key,
+		    (long long)ob->size);
+	} else if (rc == 1) {
+		seed_warn("%s was deleted during the export; not in the backup",
+		    ob->key);
+		rc = 0;
+	}
+	seed_got_free(&got);
+	seed_ui.files_done++;
+	seed_ui.bytes_cur = 0;
+	seed_ui.cur = NULL;
+	seed_ui_draw(1);
+	return rc;
+}
+
+/*
+ * --export: the bucket must exist (an export never creates one); the
+ * directory is made ready before the listing, so that a directory that
+ * cannot be written is reported before anything is downloaded.  The
+ * manifest is written last: without it the directory is no backup.
+ */
+static int
+seed_export(struct seed_run *r)
+{
+	struct seed_opts *o = r->o;
+	char err[1024], **keys;
+	size_t n, i;
+	int exists, rc;
+
+	if (seed_s3_bucket_exists(&r->s3, &exists) == -1)
+		return -1;
+	if (!exists) {
+		seed_err("bucket %s does not exist: nothing to export",
+		    o->bucket);
+		r->s3.fail = SEED_EXIT_S3;
+		return -1;
+	}
+	memset(&r->bk, 0, sizeof(r->bk));
+	r->bk.dir = o->export_dir;
+	r->bk.rootfd = -1;
+	if (!o->dry_run && seed_bk_open_export(&r->bk, o->export_dir, err,
+	    sizeof(err)) == -1) {
+		seed_err("%s", err);
+		r->s3.fail = SEED_EXIT_SOURCE;
+		return -1;
+	}
+	if (seed_s3_list(&r->s3, o->prefix, &keys, &n) == -1)
+		return -1;
+	rc = seed_bk_paths(&r->bk, keys, n);
+	while (n > 0)
+		free(keys[--n]);
+	free(keys);
+	if (rc == -1) {
+		seed_err("out of memory");
+		return -1;
+	}
+	seed_ui.files_total = r->bk.n;
+	for (i = 0; i < r->bk.n; i++) {
+		if (seed_check_interrupt(r) == -1 ||
+		    seed_export_one(r, &r->bk.v[i]) == -1)
+			return -1;
+	}
+	if (o->dry_run)
+		return 0;
+	if (seed_bk_write_manifest(&r->bk, o->bucket, o->prefix, err,
+	    sizeof(err)) == -1) {
+		seed_err("%s", err);
+		r->s3.fail = SEED_EXIT_SOURCE;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+seed_restore_one(struct seed_run *r, struct seed_bk_obj *ob)
+{
+	struct seed_opts *o = r->o;
+	struct seed_put p;
+	struct stat st;
+	char err[1024];
+	int fd, ret = -1, single;
+
+	if ((fd = seed_bk_open_file(&r->bk, ob, err, sizeof(err))) == -1) {
+		seed_err("%s", err);
+		r->s3.fail = SEED_EXIT_SOURCE;
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || (int64_t)st.st_size != ob->size) {
+		seed_err("%s: %s/%s changed after it was verified", ob->key,
+		    r->bk.dir, ob->path);
+		r->s3.fail = SEED_EXIT_SOURCE;
+		goto out;
+	}
+	memset(&p, 0, sizeof(p));
+	p.key = ob->key;
+	p.fd = fd;
+	p.size = ob->size;
+	p.ctype = "";
+	p.hdrs = (const char *const *)ob->hdrs;
+	/*
+	 * A single PUT is signed over the SHA-256 just verified: should the
+	 * file change now, S3 refuses it rather than store something else.
+	 */
+	memcpy(p.sha256, ob->sha256, sizeof(p.sha256));
+	single = p.size < o->threshold;
+	seed_ui.cur = ob->key;
+	seed_ui.bytes_cur = 0;
+	seed_ui_draw(1);
+	if (o->dry_run) {
+		seed_note("would restore %s (%lld bytes)", ob->key,
+		    (long long)p.size);
+		ret = 0;
+	} else if (single) {
+		ret = seed_s3_put(&r->s3, &p);
+	} else {
+		ret = seed_s3_multipart(&r->s3, &p, o->part_size);
+	}
+	if (ret == 0) {
+		r->uploaded++;
+		r->bytes += p.size;
+		if (!o->dry_run)
+			seed_say("restored %s (%lld bytes%s)", ob->key,
+			    (long long)p.size, single ? "" : ", multipart");
+	}
+out:
+	seed_ui.files_done++;
+	seed_ui.bytes_done += ob->size;
+	seed_ui.bytes_cur = 0;
+	seed_ui.cur = NULL;
+	seed_ui_draw(1);
+	close(fd);
+	return ret;
+}
+
+static int
+seed_bk_is_html(const struct seed_bk_obj *ob)
+{
+	const char *t = seed_bk_hdr(ob, "content-type");
+
+	return t != NULL && strncmp(t, "text/html", 9) == 0;
+}
+
+/*
+ * --restore: the manifest is read and every file checked against it
+ * before the bucket is touched, so that a damaged backup changes nothing.
+ * Then, as for an upload, assets go before pages.
+ */
+static int
+seed_restore(struct seed_run *r)
+{
+	struct seed_opts *o = r->o;
+	char err[1024];
+	size_t i, bad = 0;
+	int pass;
+
+	if (seed_bk_open_restore(&r->bk, o->restore_dir, o->prefix, err,
+	    sizeof(err)) == -1) {
+		seed_err("%s", err);
+		r->s3.fail = SEED_EXIT_SOURCE;
+		return -1;
+	}
+	for (i = 0; i < r->bk.n; i++) {
+		if (seed_check_interrupt(r) == -1)
+			return -1;
+		if (seed_bk_verify(&r->bk, &r->bk.v[i], err, sizeof(err)) ==
+		    -1) {
+			seed_err("%s", err);
+			bad++;
+		}
+		seed_ui.bytes_total += r->bk.v[i].size;
+	}
+	if (bad > 0) {
+		seed_err("the backup in %s is damaged: %zu of %zu files do not "
+		    "match its manifest; nothing was restored", r->bk.dir, bad,
+		    r->bk.n);
+		r->s3.fail = SEED_EXIT_SOURCE;
+		return -1;
+	}
+	seed_note("verified %zu files of %s against the manifest (size and "
+	    "SHA-256)", r->bk.n, r->bk.dir);
+	if (seed_bucket_ready(r) == -1)
+		return -1;
+	seed_ui.files_total = r->bk.n;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < r->bk.n; i++) {
+			if (seed_bk_is_html(&r->bk.v[i]) != pass)
+				continue;
+			if (seed_check_interrupt(r) == -1 ||
+			    seed_restore_one(r, &r->bk.v[i]) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The last line of a run: what was done, or done before the error. */
+static void
+seed_summary(struct seed_run *r, int status)
+{
+	struct seed_opts *o = r->o;
+	const char *dir = o->export_dir != NULL ? o->export_dir :
+	    o->restore_dir;
+	char total[32];
+
+	seed_human(r->bytes, total, sizeof(total));
+	if (dir == NULL && status == SEED_EXIT_OK)
+		log_info("%s: %s %zu, unchanged %zu, %s %zu, %lld bytes (%s)",
+		    o->dry_run ? "dry run" : "done",
+		    o->dry_run ? "would upload" : "uploaded", r->uploaded,
+		    r->unchanged, o->dry_run ? "would delete" : "deleted",
+		    r->deleted, (long long)r->bytes, total);
+	else if (dir == NULL)
+		log_error("failed: uploaded %zu, unchanged %zu, deleted %zu, "
+		    "%lld bytes, before the error above", r->uploaded,
+		    r->unchanged, r->deleted, (long long)r->bytes);
+	else if (status == SEED_EXIT_OK)
+		log_info("%s: %s %zu objects, %lld bytes (%s), %s %s",
+		    o->dry_run ? "dry run" : "done",
+		    o->export_dir != NULL ? (o->dry_run ? "would export" :
+		    "exported") : (o->dry_run ? "would restore" : "restored"),
+		    r->uploaded, (long long)r->bytes, total,
+		    o->export_dir != NULL ? "to" : "from", dir);
+	else if (o->export_dir != NULL)
+		log_error("failed: exported %zu objects before the error above; "
+		    "%s has no manifest and is no backup", r->uploaded, dir);
+	else
+		log_error("failed: restored %zu objects, %lld bytes, before the "
+		    "error above", r->uploaded, (long long)r->bytes);
 }
 
 /*
@@ -789,10 +1148,10 @@ main(int argc, char **argv)
 	static char ak[SEED_CRED_MAX], sk[SEED_CRED_MAX];
 	struct sigaction sa;
 	const char *token = NULL;
-	char err[512], total[32];
+	char err[512];
 	char ak_from[SEED_ENV_NAME_MAX], sk_from[SEED_ENV_NAME_MAX];
 	char family[SEED_ENV_NAME_MAX];
-	int status = SEED_EXIT_USAGE;
+	int status = SEED_EXIT_USAGE, rc;
 	size_t i;
 
 	log_open("s3wwwd-seed", NULL, LOG_L_INFO);
@@ -852,29 +1211,26 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	status = SEED_EXIT_OK;
-	if (seed_gather(&r) == -1) {
+	if (o.export_dir != NULL) {
+		rc = seed_export(&r);
+	} else if (o.restore_dir != NULL) {
+		rc = seed_restore(&r);
+	} else if (seed_gather(&r) == -1) {
 		status = seed_interrupted ? 128 + (int)seed_interrupted :
 		    SEED_EXIT_SOURCE;
 		goto out;
+	} else {
+		rc = seed_run(&r);
 	}
-	if (seed_run(&r) == -1)
+	if (rc == -1)
 		status = r.s3.fail != 0 ? r.s3.fail : SEED_EXIT_S3;
 	seed_ui_clear();
-	seed_human(r.bytes, total, sizeof(total));
-	if (status == SEED_EXIT_OK)
-		log_info("%s: %s %zu, unchanged %zu, %s %zu, %lld bytes (%s)",
-		    o.dry_run ? "dry run" : "done",
-		    o.dry_run ? "would upload" : "uploaded", r.uploaded,
-		    r.unchanged, o.dry_run ? "would delete" : "deleted",
-		    r.deleted, (long long)r.bytes, total);
-	else
-		log_error("failed: uploaded %zu, unchanged %zu, deleted %zu, "
-		    "%lld bytes, before the error above", r.uploaded,
-		    r.unchanged, r.deleted, (long long)r.bytes);
+	seed_summary(&r, status);
 out:
 	seed_ui_clear();
 	seed_s3_free(&r.s3);
 	seed_files_free(&r.files);
+	seed_bk_free(&r.bk);
 	for (i = 0; i < o.nsrc; i++) {
 		free(o.src[i].url);
 		free(o.src[i].key);

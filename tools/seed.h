@@ -37,6 +37,22 @@
 #define SEED_MD5_B64 25
 #define SEED_SHA256_HEX 65
 
+/*
+ * s3_request_build() signs at most four extra header lines, each short
+ * enough for its line buffer (s3.h); a longer line or a fifth goes out
+ * unsigned, which SigV4 allows for every header but x-amz-*.
+ */
+#define SEED_SIGNED_MAX 4
+#define SEED_SIGNED_LINE_MAX (SIGV4_AUTH_MAX + 63)
+#define SEED_SIGNED_NAME_MAX 63
+
+/* Header lines kept per object in a backup (Content-*, x-amz-meta-*, ...). */
+#define SEED_OBJ_HDRS 32
+
+/* The manifest of a backup, in the top directory of the backup. */
+#define SEED_BK_MANIFEST ".s3wwwd-backup.tsv"
+#define SEED_BK_MAGIC "# s3wwwd-backup 1"
+
 /* Set by the SIGINT/SIGTERM handler; transfers stop when they see it. */
 extern volatile sig_atomic_t seed_interrupted;
 
@@ -67,6 +83,49 @@ int seed_src_url(struct seed_files *fs, const char *url, const char *key,
 void seed_src_finish(struct seed_files *fs);
 int seed_src_has_key(const struct seed_files *fs, const char *key);
 void seed_files_free(struct seed_files *fs);
+
+/*
+ * seed_src.c: backups (--export, --restore).  An object of a backup: its
+ * key, the file holding its bytes relative to the backup directory (the
+ * key itself when that is a safe path, else under .s3wwwd-keys/), what
+ * it holds and the header lines to store with it again.
+ */
+struct seed_bk_obj {
+	char *key;
+	char *path;
+	int64_t size;
+	char sha256[SEED_SHA256_HEX];
+	char etag[128];
+	char *hdrs[SEED_OBJ_HDRS + 1];	/* "name: value", NULL-terminated */
+	size_t nhdrs;
+};
+
+struct seed_bk {
+	int rootfd;		/* the backup directory */
+	const char *dir;	/* its name, for messages */
+	struct seed_bk_obj *v;
+	size_t n;
+	size_t cap;
+	unsigned tmpseq;	/* for unique temporary names */
+};
+
+int seed_bk_open_export(struct seed_bk *b, const char *dir, char *err,
+    size_t errsz);
+int seed_bk_paths(struct seed_bk *b, char **keys, size_t nkeys);
+int seed_bk_tmp_create(struct seed_bk *b, const char *path, int *pfd,
+    char *tmp, size_t tmpsz, char *err, size_t errsz);
+int seed_bk_tmp_commit(struct seed_bk *b, int pfd, const char *tmp,
+    const char *path, int fd, char *err, size_t errsz);
+int seed_bk_write_manifest(struct seed_bk *b, const char *bucket,
+    const char *prefix, char *err, size_t errsz);
+int seed_bk_open_restore(struct seed_bk *b, const char *dir,
+    const char *prefix, char *err, size_t errsz);
+int seed_bk_open_file(struct seed_bk *b, const struct seed_bk_obj *o,
+    char *err, size_t errsz);
+int seed_bk_verify(struct seed_bk *b, const struct seed_bk_obj *o, char *err,
+    size_t errsz);
+const char *seed_bk_hdr(const struct seed_bk_obj *o, const char *name);
+void seed_bk_free(struct seed_bk *b);
 
 /* seed_ui.c: messages and the progress line. */
 struct seed_ui {
@@ -107,6 +166,24 @@ struct seed_resp {
 	char ctype[256];
 	char cache_control[256];
 	int has_cache_control;
+	long hdr_status;	/* of the status line seen last, for the sink */
+	struct seed_got *got;	/* keep an object's headers here, or NULL */
+	struct seed_sink *sink;	/* a 200 body goes here instead, or NULL */
+};
+
+/*
+ * What a GET tells of an object besides its bytes: the header lines that
+ * are stored with it and given back on a restore, lower-case "name: value"
+ * (Content-Type, Cache-Control, Content-Encoding, Content-Disposition,
+ * Content-Language, Expires, x-amz-website-redirect-location and every
+ * x-amz-meta-*), NULL-terminated.
+ */
+struct seed_got {
+	char etag[128];
+	int64_t length;		/* Content-Length, -1 if none */
+	char *hdrs[SEED_OBJ_HDRS + 1];
+	size_t nhdrs;
+	int dropped;		/* headers beyond SEED_OBJ_HDRS */
 };
 
 struct seed_s3 {
@@ -140,6 +217,11 @@ struct seed_put {
 	int64_t size;
 	const char *ctype;
 	const char *cache_control;	/* NULL for none */
+	/*
+	 * A restore's header lines as recorded ("name: value", NULL-ended);
+	 * when set they replace ctype, cache_control and the MD5 metadata.
+	 */
+	const char *const *hdrs;
 	char md5_hex[SEED_MD5_HEX];
 	char md5_b64[SEED_MD5_B64];
 	char sha256[SEED_SHA256_HEX];	/* of the whole file, single PUT only */
@@ -158,6 +240,10 @@ int seed_s3_multipart(struct seed_s3 *s, const struct seed_put *p,
 int seed_s3_list(struct seed_s3 *s, const char *prefix, char ***keys,
     size_t *nkeys);
 int seed_s3_delete(struct seed_s3 *s, const char *key);
+int seed_s3_get(struct seed_s3 *s, const char *key, int fd,
+    struct seed_got *got, char *sha256_hex);
+void seed_got_free(struct seed_got *g);
+int seed_hdr_kept(const char *name, size_t nlen);
 int seed_hash_range(int fd, int64_t off, int64_t len, char *md5_hex,
     char *md5_b64, char *sha256_hex);
 

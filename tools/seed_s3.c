@@ -64,9 +64,33 @@ struct seed_rq {
 	int track;		/* show the upload in the progress line */
 	int64_t track_base;	/* bytes of the object sent before this body */
 	int no_interrupt;	/* must run even after SIGINT (aborts) */
+	int track_dl;		/* show the download in the progress line */
+	const char *const *plain;	/* unsigned header lines, or NULL */
+	struct seed_sink *sink;	/* where a 200 body goes, or NULL */
+	struct seed_got *got;	/* where the object's headers go, or NULL */
+};
+
+/*
+ * A GET body on its way to a file, hashed as it arrives, so that the file
+ * is read neither to check it nor to record its SHA-256.
+ */
+struct seed_sink {
+	int fd;
+	int64_t len;
+	int io_errno;		/* a write failed: the transfer was aborted */
+	EVP_MD_CTX *sha;
+};
+
+/* The headers kept with an object in a backup, besides x-amz-meta-*. */
+static const char *const seed_kept_hdrs[] = {
+	"content-type", "cache-control", "content-encoding",
+	"content-disposition", "content-language", "expires",
+	"x-amz-website-redirect-location", NULL
 };
 
 static struct seed_body seed_empty = { -1, "", 0, 0, 0, 0, 0 };
+
+static void seed_hex(const unsigned char *d, size_t n, char *out);
 
 static size_t
 seed_body_read(char *buf, size_t size, size_t nitems, void *arg)
@@ -125,18 +149,93 @@ seed_hdr_copy(char *dst, size_t dstsz, const char *v, size_t n)
 	dst[n] = '\0';
 }
 
+void
+seed_got_free(struct seed_got *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nhdrs; i++)
+		free(g->hdrs[i]);
+	memset(g, 0, sizeof(*g));
+	g->length = -1;
+}
+
+/* Keep "name: value", the name lower-cased, as a backup records it. */
+static void
+seed_got_add(struct seed_got *g, const char *name, size_t nlen,
+    const char *v, size_t vlen)
+{
+	char *line;
+	size_t i;
+
+	/* An empty value cannot be sent back; a NUL would cut it short. */
+	if (vlen == 0 || memchr(v, '\0', vlen) != NULL)
+		return;
+	if (g->nhdrs == SEED_OBJ_HDRS ||
+	    (line = malloc(nlen + 2 + vlen + 1)) == NULL) {
+		g->dropped++;
+		return;
+	}
+	for (i = 0; i < nlen; i++)
+		line[i] = (char)tolower((unsigned char)name[i]);
+	memcpy(line + nlen, ": ", 2);
+	memcpy(line + nlen + 2, v, vlen);
+	line[nlen + 2 + vlen] = '\0';
+	g->hdrs[g->nhdrs++] = line;
+	g->hdrs[g->nhdrs] = NULL;
+}
+
+/* Whether a backup keeps (and a restore sends) the header name. */
+int
+seed_hdr_kept(const char *name, size_t nlen)
+{
+	size_t i;
+
+	if (nlen > 11 && strncasecmp(name, "x-amz-meta-", 11) == 0)
+		return 1;
+	for (i = 0; seed_kept_hdrs[i] != NULL; i++)
+		if (strlen(seed_kept_hdrs[i]) == nlen &&
+		    strncasecmp(name, seed_kept_hdrs[i], nlen) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+seed_got_header(struct seed_got *g, const char *name, size_t nlen,
+    const char *v, size_t vlen)
+{
+	char num[32];
+
+	if (nlen == 14 && strncasecmp(name, "content-length", 14) == 0) {
+		seed_hdr_copy(num, sizeof(num), v, vlen);
+		g->length = strtoll(num, NULL, 10);
+	} else if (seed_hdr_kept(name, nlen)) {
+		seed_got_add(g, name, nlen, v, vlen);
+	}
+}
+
 static size_t
 seed_header_cb(char *buf, size_t size, size_t nitems, void *arg)
 {
 	struct seed_resp *r = arg;
 	size_t len = size * nitems, nlen, vlen;
-	const char *colon, *v;
+	const char *colon, *v, *sp;
+	char num[8];
 
 	/* A new status line (after a 100 Continue, say) starts afresh. */
 	if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
 		r->etag[0] = r->meta_md5[0] = r->ctype[0] = '\0';
 		r->cache_control[0] = '\0';
 		r->has_cache_control = 0;
+		r->hdr_status = 0;
+		/* The sink takes the body of a 200 only: errors are XML. */
+		if ((sp = memchr(buf, ' ', len)) != NULL) {
+			seed_hdr_copy(num, sizeof(num), sp + 1,
+			    len - (size_t)(sp + 1 - buf));
+			r->hdr_status = strtol(num, NULL, 10);
+		}
+		if (r->got != NULL)
+			seed_got_free(r->got);
 		return len;
 	}
 	if ((colon = memchr(buf, ':', len)) == NULL)
@@ -161,6 +260,33 @@ seed_header_cb(char *buf, size_t size, size_t nitems, void *arg)
 		    vlen);
 		r->has_cache_control = 1;
 	}
+	if (r->got != NULL)
+		seed_got_header(r->got, buf, nlen, v, vlen);
+	return len;
+}
+
+static size_t
+seed_sink_write(struct seed_sink *k, const char *p, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	if (EVP_DigestUpdate(k->sha, p, len) != 1) {
+		k->io_errno = ENOMEM;
+		return 0;
+	}
+	while (done < len) {
+		n = pwrite(k->fd, p + done, len - done,
+		    (off_t)(k->len + (int64_t)done));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			k->io_errno = n == -1 ? errno : EIO;
+			return 0;	/* curl aborts the transfer */
+		}
+		done += (size_t)n;
+	}
+	k->len += (int64_t)len;
 	return len;
 }
 
@@ -171,6 +297,8 @@ seed_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	size_t len = size * nmemb, ncap;
 	char *nb;
 
+	if (r->sink != NULL && r->hdr_status == 200)
+		return seed_sink_write(r->sink, ptr, len);
 	/* Beyond the cap the body is dropped; only error and list XML matter. */
 	if (r->len + len + 1 > SEED_BODY_MAX)
 		return len;
@@ -200,10 +328,10 @@ seed_xfer_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	struct seed_xfer *x = arg;
 
 	(void)dltotal;
-	(void)dlnow;
 	(void)ultotal;
-	if (x->rq->track) {
-		seed_ui.bytes_cur = x->rq->track_base + (int64_t)ulnow;
+	if (x->rq->track || x->rq->track_dl) {
+		seed_ui.bytes_cur = x->rq->track_base + (int64_t)(x->rq->track ?
+		    ulnow : dlnow);
 		seed_ui_draw(0);
 	}
 	return seed_interrupted && !x->rq->no_interrupt ? 1 : 0;
@@ -218,6 +346,9 @@ seed_resp_reset(struct seed_resp *r)
 		r->body[0] = '\0';
 	r->etag[0] = r->meta_md5[0] = r->ctype[0] = r->cache_control[0] = '\0';
 	r->has_cache_control = 0;
+	r->hdr_status = 0;
+	r->got = NULL;
+	r->sink = NULL;
 }
 
 int
@@ -290,9 +421,62 @@ seed_sleep(double secs)
 }
 
 /*
+ * What a request adds to an attempt: the unsigned header lines, chained
+ * after the signed ones into *plain (which the caller frees), and for a
+ * download the file and its hash started over, as a retry must.
+ */
+static int
+seed_attach(struct seed_s3 *s, const struct seed_rq *rq,
+    struct s3_request *req, struct curl_slist **plain)
+{
+	struct curl_slist *nl;
+	size_t i;
+
+	/* seed_object_headers() keeps x-amz-* out of the unsigned ones. */
+	for (i = 0; rq->plain != NULL && rq->plain[i] != NULL; i++) {
+		if ((nl = curl_slist_append(*plain, rq->plain[i])) == NULL) {
+			curl_slist_free_all(*plain);
+			*plain = NULL;
+			seed_err("%s: out of memory", rq->what);
+			s->fail = SEED_EXIT_S3;
+			return -1;
+		}
+		*plain = nl;
+	}
+	if (*plain != NULL && req->nlines > 0)
+		req->slist[req->nlines - 1].next = *plain;
+	if (rq->sink != NULL) {
+		rq->sink->len = 0;
+		rq->sink->io_errno = 0;
+		if (ftruncate(rq->sink->fd, 0) == -1)
+			rq->sink->io_errno = errno;
+		else if (EVP_DigestInit_ex(rq->sink->sha, EVP_sha256(),
+		    NULL) != 1)
+			rq->sink->io_errno = ENOMEM;
+		if (rq->sink->io_errno != 0) {
+			curl_slist_free_all(*plain);
+			*plain = NULL;
+			seed_err("%s: %s", rq->what,
+			    strerror(rq->sink->io_errno));
+			s->fail = SEED_EXIT_SOURCE;
+			return -1;
+		}
+		s->resp.sink = rq->sink;
+	}
+	if (rq->got != NULL) {
+		seed_got_free(rq->got);
+		s->resp.got = rq->got;
+	}
+	return 0;
+}
+
+/*
  * One attempt.  Returns 0 when an HTTP response arrived (the status is in
  * s->resp), 1 on a transport failure with the code in *crc, -1 when the
  * request could not be built.
+ *
+ * Long because every libcurl option of a request is set here, in one
+ * place, for each kind of body.
  */
 static int
 seed_perform(struct seed_s3 *s, const struct seed_rq *rq, CURLcode *crc,
@@ -300,6 +484,7 @@ seed_perform(struct seed_s3 *s, const struct seed_rq *rq, CURLcode *crc,
 {
 	struct s3_request req;
 	struct seed_xfer x;
+	struct curl_slist *plain = NULL;
 	CURL *h = s->curl;
 	long connect_ms = 10000;
 	double left;
@@ -322,11 +507,14 @@ seed_perform(struct seed_s3 *s, const struct seed_rq *rq, CURLcode *crc,
 	curl_easy_reset(h);
 	s->errbuf[0] = '\0';
 	seed_resp_reset(&s->resp);
+	if (seed_attach(s, rq, &req, &plain) == -1)
+		return -1;
 	/*
 	 * The options that keep a request what was signed (the path as is,
 	 * no redirects, no content decoding) are the daemon's too.
 	 */
 	if (s3curl_defaults(h, connect_ms, !s->insecure, s->ca_bundle) == -1) {
+		curl_slist_free_all(plain);
 		seed_err("%s: libcurl refused an option it needs", rq->what);
 		s->fail = SEED_EXIT_S3;
 		return -1;
@@ -364,9 +552,13 @@ seed_perform(struct seed_s3 *s, const struct seed_rq *rq, CURLcode *crc,
 	} else if (strcmp(rq->method, "GET") != 0) {
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
 	}
-	if (rq->body == NULL)
+	/* A large download, like an upload, is bounded by its speed only. */
+	if (rq->body == NULL && rq->sink == NULL)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
 	*crc = curl_easy_perform(h);
+	curl_slist_free_all(plain);
+	s->resp.got = NULL;
+	s->resp.sink = NULL;
 	if (*crc != CURLE_OK) {
 		seed_debug("%s: %s", rq->what, s->errbuf[0] != '\0' ?
 		    s->errbuf : curl_easy_strerror(*crc));
@@ -439,6 +631,9 @@ seed_report(struct seed_s3 *s, const char *what)
  * Run a request with the retry policy.  Returns 0 when S3 answered with a
  * status below 500 (which the caller judges), -1 after a failure that has
  * been reported, with s->fail set.
+ *
+ * Long because the retry policy and the message for each way a request
+ * can fail read best as one loop.
  */
 static int
 seed_call(struct seed_s3 *s, const struct seed_rq *rq)
@@ -469,6 +664,12 @@ seed_call(struct seed_s3 *s, const struct seed_rq *rq)
 			seed_err("%s: the source file %s while it was being "
 			    "sent", rq->what, rq->body->short_read ?
 			    "shrank" : "could not be read");
+			s->fail = SEED_EXIT_SOURCE;
+			return -1;
+		}
+		if (r == 1 && rq->sink != NULL && rq->sink->io_errno != 0) {
+			seed_err("%s: writing the file: %s", rq->what,
+			    strerror(rq->sink->io_errno));
 			s->fail = SEED_EXIT_SOURCE;
 			return -1;
 		}
@@ -628,13 +829,55 @@ seed_s3_head(struct seed_s3 *s, const char *key, struct seed_head *hd)
 	return 0;
 }
 
+/*
+ * A restore's recorded lines: x-amz-* first, as S3 refuses them unsigned,
+ * then the others while signed slots remain; the rest go into plain.
+ * Returns -1 if an x-amz-* line cannot be signed.
+ */
+static int
+seed_recorded_headers(const struct seed_put *p, const char *extra[5],
+    const char *plain[SEED_OBJ_HDRS + 1])
+{
+	const char *l;
+	size_t i, n = 0, np = 0;
+	int pass, amz, fits;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; (l = p->hdrs[i]) != NULL; i++) {
+			amz = strncasecmp(l, "x-amz-", 6) == 0;
+			if (amz != (pass == 0))
+				continue;
+			fits = strlen(l) <= SEED_SIGNED_LINE_MAX &&
+			    strcspn(l, ":") <= SEED_SIGNED_NAME_MAX;
+			if (n < SEED_SIGNED_MAX && fits)
+				extra[n++] = l;
+			else if (amz)
+				return -1;
+			else if (np < SEED_OBJ_HDRS)
+				plain[np++] = l;
+		}
+	}
+	extra[n] = NULL;
+	plain[np] = NULL;
+	return 0;
+}
+
 /* The header lines stored with an object, NULL-terminated. */
-static void
+static int
 seed_object_headers(const struct seed_put *p, char lines[4][320],
-    const char *extra[5], int with_md5)
+    const char *extra[5], const char *plain[SEED_OBJ_HDRS + 1], int with_md5)
 {
 	int n = 0;
 
+	plain[0] = NULL;
+	if (p->hdrs != NULL) {
+		if (seed_recorded_headers(p, extra, plain) == 0)
+			return 0;
+		seed_err("%s: more x-amz-* metadata than can be signed (at "
+		    "most %d lines of %d bytes)", p->key, SEED_SIGNED_MAX,
+		    SEED_SIGNED_LINE_MAX);
+		return -1;
+	}
 	snprintf(lines[n], sizeof(lines[n]), "Content-Type: %s", p->ctype);
 	extra[n] = lines[n];
 	n++;
@@ -655,6 +898,7 @@ seed_object_headers(const struct seed_put *p, char lines[4][320],
 		n++;
 	}
 	extra[n] = NULL;
+	return 0;
 }
 
 int
@@ -663,11 +907,15 @@ seed_s3_put(struct seed_s3 *s, const struct seed_put *p)
 	struct seed_body body = seed_empty;
 	struct seed_rq rq;
 	char what[S3_KEY_MAX + 16], lines[4][320];
-	const char *extra[5];
+	const char *extra[5], *plain[SEED_OBJ_HDRS + 1];
 
 	snprintf(what, sizeof(what), "PUT %s", p->key);
-	seed_object_headers(p, lines, extra, 1);
+	if (seed_object_headers(p, lines, extra, plain, 1) == -1) {
+		s->fail = SEED_EXIT_SOURCE;
+		return -1;
+	}
 	seed_rq_init(&rq, what, "PUT", p->key);
+	rq.plain = plain;
 	body.fd = p->fd;
 	body.len = p->size;
 	rq.body = &body;
@@ -772,7 +1020,7 @@ seed_s3_multipart(struct seed_s3 *s, const struct seed_put *p,
 	char enc_id[3 * 1024 + 1], query[3 * 1024 + 64], aq[3 * 1024 + 16];
 	char part_md5[SEED_MD5_B64], part_sha[SEED_SHA256_HEX];
 	char md5_line[64], hash[SEED_SHA256_HEX];
-	const char *extra[5], *v;
+	const char *extra[5], *plain[SEED_OBJ_HDRS + 1], *v;
 	char (*etags)[128] = NULL;
 	char *xml = NULL;
 	int64_t nparts, i, off, len;
@@ -792,10 +1040,14 @@ seed_s3_multipart(struct seed_s3 *s, const struct seed_put *p,
 		nparts = 1;
 
 	snprintf(what, sizeof(what), "create multipart upload of %s", p->key);
-	seed_object_headers(p, lines, extra, 0);
+	if (seed_object_headers(p, lines, extra, plain, 0) == -1) {
+		s->fail = SEED_EXIT_SOURCE;
+		return -1;
+	}
 	seed_rq_init(&rq, what, "POST", p->key);
 	rq.query = "uploads";
 	rq.extra = extra;
+	rq.plain = plain;
 	rq.body = &body;
 	if (seed_call(s, &rq) == -1)
 		return -1;
@@ -912,12 +1164,50 @@ out:
 }
 
 static int
+seed_unhex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * Undo encoding-type=url in place: %XX and '+' for a space, as S3 writes
+ * it.  -1 on a bad escape or a NUL.
+ */
+static int
+seed_url_decode(char *s)
+{
+	char *r = s, *w = s;
+	int hi, lo;
+
+	for (; *r != '\0'; r++) {
+		if (*r == '+') {
+			*w++ = ' ';
+		} else if (*r != '%') {
+			*w++ = *r;
+		} else if ((hi = seed_unhex((unsigned char)r[1])) == -1 ||
+		    (lo = seed_unhex((unsigned char)r[2])) == -1 ||
+		    hi * 16 + lo == 0) {
+			return -1;
+		} else {
+			*w++ = (char)(hi * 16 + lo);
+			r += 2;
+		}
+	}
+	*w = '\0';
+	return 0;
+}
+
+static int
 seed_keys_add(char ***keys, size_t *n, size_t *cap, const char *v,
     size_t vlen)
 {
 	char buf[S3_KEY_MAX * 4 + 1], **nk;
 
-	if (xml_text(v, vlen, buf, sizeof(buf)) == -1)
+	if (xml_text(v, vlen, buf, sizeof(buf)) == -1 ||
+	    seed_url_decode(buf) == -1)
 		return -1;
 	if (*n == *cap) {
 		*cap = *cap != 0 ? *cap * 2 : 256;
@@ -934,7 +1224,9 @@ seed_keys_add(char ***keys, size_t *n, size_t *cap, const char *v,
 /*
  * All keys under prefix, following continuation tokens across pages.  The
  * whole list is read before anything is deleted, so that deleting does not
- * shift the pages being read.
+ * shift the pages being read.  The keys come URL-encoded (encoding-type=
+ * url): XML 1.0 cannot carry a key with a control byte, which S3 allows,
+ * and such a key would otherwise come back mangled and not be found.
  */
 int
 seed_s3_list(struct seed_s3 *s, const char *prefix, char ***keys,
@@ -960,16 +1252,17 @@ seed_s3_list(struct seed_s3 *s, const char *prefix, char ***keys,
 	token[0] = '\0';
 	do {
 		if (token[0] == '\0') {
-			snprintf(query, sizeof(query), "list-type=2&prefix=%s",
-			    enc_prefix);
+			snprintf(query, sizeof(query), "encoding-type=url&"
+			    "list-type=2&prefix=%s", enc_prefix);
 		} else if (sigv4_uri_encode(token, strlen(token), enc_token,
 		    sizeof(enc_token), 0) == -1) {
 			seed_err("%s: continuation token too long", what);
 			s->fail = SEED_EXIT_S3;
 			goto fail;
 		} else {
-			snprintf(query, sizeof(query), "list-type=2&prefix=%s"
-			    "&continuation-token=%s", enc_prefix, enc_token);
+			snprintf(query, sizeof(query), "encoding-type=url&"
+			    "list-type=2&prefix=%s&continuation-token=%s",
+			    enc_prefix, enc_token);
 		}
 		seed_rq_init(&rq, what, "GET", "");
 		rq.query = query;
@@ -1032,6 +1325,67 @@ seed_s3_delete(struct seed_s3 *s, const char *key)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * GET key into fd, which is truncated first (and again on a retry), with
+ * the SHA-256 of what arrived in sha256_hex and the object's headers in
+ * got.  Returns 0, 1 when the key is gone (deleted since it was listed),
+ * or -1 after a failure that has been reported, with s->fail set.
+ */
+int
+seed_s3_get(struct seed_s3 *s, const char *key, int fd, struct seed_got *got,
+    char *sha256_hex)
+{
+	struct seed_sink sink;
+	struct seed_rq rq;
+	char what[S3_KEY_MAX + 16], code[128];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	int ret = -1;
+
+	memset(&sink, 0, sizeof(sink));
+	sink.fd = fd;
+	if ((sink.sha = EVP_MD_CTX_new()) == NULL) {
+		seed_err("out of memory");
+		s->fail = SEED_EXIT_S3;
+		return -1;
+	}
+	snprintf(what, sizeof(what), "GET %s", key);
+	seed_rq_init(&rq, what, "GET", key);
+	rq.sink = &sink;
+	rq.got = got;
+	rq.track_dl = 1;
+	if (seed_call(s, &rq) == -1)
+		goto out;
+	if (s->resp.status == 404 && s3_error_code(s->resp.body, s->resp.len,
+	    code, sizeof(code)) == 0 && strcmp(code, "NoSuchKey") == 0) {
+		ret = 1;
+		goto out;
+	}
+	if (s->resp.status != 200) {
+		seed_report(s, what);
+		goto out;
+	}
+	/* curl notices a short body only when the connection says so. */
+	if (got->length >= 0 && got->length != sink.len) {
+		seed_err("%s: %lld of %lld bytes arrived", what,
+		    (long long)sink.len, (long long)got->length);
+		s->fail = SEED_EXIT_S3;
+		goto out;
+	}
+	if (EVP_DigestFinal_ex(sink.sha, md, &mdlen) != 1) {
+		seed_err("%s: hashing failed", what);
+		s->fail = SEED_EXIT_S3;
+		goto out;
+	}
+	seed_hex(md, mdlen, sha256_hex);
+	memcpy(got->etag, s->resp.etag, sizeof(got->etag));
+	got->length = sink.len;
+	ret = 0;
+out:
+	EVP_MD_CTX_free(sink.sha);
+	return ret;
 }
 
 static void

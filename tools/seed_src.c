@@ -16,11 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "seed.h"
+#include "sigv4.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -614,4 +616,832 @@ seed_files_free(struct seed_files *fs)
 		seed_file_free(&fs->v[i]);
 	free(fs->v);
 	memset(fs, 0, sizeof(*fs));
+}
+
+/*
+ * Backups.  An export writes each object's bytes to a file below the
+ * backup directory, under its key when the key is a safe relative path,
+ * and a manifest (SEED_BK_MANIFEST) naming each object's key, file, size,
+ * SHA-256, ETag and header lines; a restore reads the manifest and
+ * verifies every file before it changes anything in the bucket.
+ *
+ * Keys come from the bucket, which anybody with write access to it fills,
+ * so a key never becomes a path unchecked: ".." and "." components, empty
+ * ones (a leading, doubled or trailing '/'), control bytes, over-long
+ * names, names of the tool's own (".s3wwwd-...") and a key that another
+ * key needs as a directory ("a" next to "a/b") are all stored under
+ * .s3wwwd-keys/ by the SHA-256 of the key instead.  Every directory is
+ * then opened relative to the one above it without following symbolic
+ * links, so a link planted in the backup directory cannot lead outside
+ * it either.
+ */
+#define SEED_BK_KEYS ".s3wwwd-keys"
+#define SEED_BK_MARK ".s3wwwd-export"
+#define SEED_BK_OWN ".s3wwwd-"
+#define SEED_BK_LINE_MAX (1024 * 1024)
+
+/* Whether one path component (n bytes at c) can be a file name here. */
+static int
+seed_bk_name_ok(const char *c, size_t n, int allow_own)
+{
+	size_t i;
+
+	if (n == 0 || n > 255 || (n == 1 && c[0] == '.') ||
+	    (n == 2 && c[0] == '.' && c[1] == '.'))
+		return 0;
+	if (!allow_own && n >= strlen(SEED_BK_OWN) &&
+	    memcmp(c, SEED_BK_OWN, strlen(SEED_BK_OWN)) == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)c[i] < ' ' || c[i] == 0x7f || c[i] == '/')
+			return 0;
+	return 1;
+}
+
+static int
+seed_bk_path_ok(const char *path, int allow_own)
+{
+	const char *p = path;
+	size_t n;
+
+	for (;;) {
+		n = strcspn(p, "/");
+		if (!seed_bk_name_ok(p, n, allow_own))
+			return 0;
+		if (p[n] == '\0')
+			return 1;
+		p += n + 1;
+	}
+}
+
+/* The first of the sorted keys that is not below key (binary search). */
+static size_t
+seed_bk_lower(char **sorted, size_t n, const char *key)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(sorted[mid], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int
+seed_bk_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether some key starts with key + "/": key must then be a directory. */
+static int
+seed_bk_is_dir(char **sorted, size_t n, const char *key)
+{
+	char dir[S3_KEY_MAX + 2];
+	size_t i, len = strlen(key);
+
+	if (len + 2 > sizeof(dir))
+		return 0;
+	memcpy(dir, key, len);
+	dir[len] = '/';
+	dir[len + 1] = '\0';
+	i = seed_bk_lower(sorted, n, dir);
+	return i < n && strncmp(sorted[i], dir, len + 1) == 0;
+}
+
+/* Add an object for each key, with the file it is to be stored in. */
+int
+seed_bk_paths(struct seed_bk *b, char **keys, size_t nkeys)
+{
+	char **sorted, hash[SEED_SHA256_HEX];
+	struct seed_bk_obj *o;
+	size_t i;
+	int ret = -1;
+
+	if (nkeys == 0)
+		return 0;
+	if ((sorted = malloc(nkeys * sizeof(*sorted))) == NULL)
+		return -1;
+	memcpy(sorted, keys, nkeys * sizeof(*sorted));
+	qsort(sorted, nkeys, sizeof(*sorted), seed_bk_strcmp);
+	if ((b->v = calloc(nkeys, sizeof(*b->v))) == NULL)
+		goto out;
+	b->cap = nkeys;
+	for (i = 0; i < nkeys; i++) {
+		o = &b->v[b->n++];
+		o->size = -1;
+		if ((o->key = strdup(keys[i])) == NULL)
+			goto out;
+		if (seed_bk_path_ok(keys[i], 0) &&
+		    !seed_bk_is_dir(sorted, nkeys, keys[i])) {
+			o->path = strdup(keys[i]);
+		} else {
+			sigv4_sha256_hex(keys[i], strlen(keys[i]), hash);
+			o->path = seed_strjoin(SEED_BK_KEYS, "/", hash);
+		}
+		if (o->path == NULL)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(sorted);
+	return ret;
+}
+
+/*
+ * The directory that holds path's last component, below the backup
+ * directory, made as needed when create is set.  No component is followed
+ * if it is a symbolic link.  Returns a descriptor, with *leaf pointing
+ * into path, or -1 with a message.
+ */
+static int
+seed_bk_parent(struct seed_bk *b, const char *path, int create,
+    const char **leaf, char *err, size_t errsz)
+{
+	const char *p = path, *slash;
+	char comp[256];
+	size_t n;
+	int fd, nfd;
+
+	if ((fd = fcntl(b->rootfd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		snprintf(err, errsz, "%s: %s", b->dir, strerror(errno));
+		return -1;
+	}
+	while ((slash = strchr(p, '/')) != NULL) {
+		n = (size_t)(slash - p);
+		if (n == 0 || n >= sizeof(comp)) {
+			errno = EINVAL;
+			goto fail;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (create && mkdirat(fd, comp, 0777) == -1 && errno != EEXIST)
+			goto fail;
+		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (nfd == -1)
+			goto fail;
+		close(fd);
+		fd = nfd;
+		p = slash + 1;
+	}
+	*leaf = p;
+	return fd;
+fail:
+	snprintf(err, errsz, "%s/%.*s: %s", b->dir, (int)(slash - path), path,
+	    errno == ELOOP || errno == ENOTDIR ? "not a directory (a file or "
+	    "a symbolic link is in the way)" : strerror(errno));
+	close(fd);
+	return -1;
+}
+
+/*
+ * Make dir ready for an export: created if missing, and refused when it
+ * holds anything but an earlier export, so that a mistyped --export
+ * cannot scatter a bucket over a home directory.  The marker file written
+ * here doubles as the check that the directory is writable, before any
+ * download; an earlier manifest is removed, so that an export that fails
+ * half-way leaves no manifest to restore from.
+ */
+int
+seed_bk_open_export(struct seed_bk *b, const char *dir, char *err,
+    size_t errsz)
+{
+	static const char mark[] = "An export by s3wwwd-seed; it is complete "
+	    "when " SEED_BK_MANIFEST " is here.\n";
+	struct dirent *e;
+	DIR *d;
+	int fd, own = 0, other = 0;
+
+	memset(b, 0, sizeof(*b));
+	b->dir = dir;
+	b->rootfd = -1;
+	if (mkdir(dir, 0777) == -1 && errno != EEXIST) {
+		snprintf(err, errsz, "cannot create the export directory %s: "
+		    "%s", dir, strerror(errno));
+		return -1;
+	}
+	fd = -1;
+	if ((b->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1 || (fd = fcntl(b->rootfd, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    (d = fdopendir(fd)) == NULL) {
+		snprintf(err, errsz, "export directory %s: %s", dir,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (strcmp(e->d_name, SEED_BK_MANIFEST) == 0 ||
+		    strcmp(e->d_name, SEED_BK_MARK) == 0)
+			own = 1;
+		else
+			other = 1;
+	}
+	closedir(d);
+	if (other && !own) {
+		snprintf(err, errsz, "%s is not empty and holds no export: give "
+		    "a new or empty directory, or an earlier export's", dir);
+		return -1;
+	}
+	fd = openat(b->rootfd, SEED_BK_MARK, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd == -1 || write(fd, mark, sizeof(mark) - 1) !=
+	    (ssize_t)(sizeof(mark) - 1)) {
+		snprintf(err, errsz, "cannot write in the export directory %s: "
+		    "%s", dir, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if (unlinkat(b->rootfd, SEED_BK_MANIFEST, 0) == -1 && errno != ENOENT) {
+		snprintf(err, errsz, "%s/%s: %s", dir, SEED_BK_MANIFEST,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A new file next to where path is to be, to download into and then rename
+ * into place, so that no half-written file ever carries the key's name.
+ * Returns its descriptor, with its directory in *pfd and its name in tmp.
+ */
+int
+seed_bk_tmp_create(struct seed_bk *b, const char *path, int *pfd, char *tmp,
+    size_t tmpsz, char *err, size_t errsz)
+{
+	const char *leaf;
+	int fd = -1, tries;
+
+	if ((*pfd = seed_bk_parent(b, path, 1, &leaf, err, errsz)) == -1)
+		return -1;
+	for (tries = 0; tries < 100; tries++) {
+		snprintf(tmp, tmpsz, SEED_BK_OWN "tmp.%ld.%u", (long)getpid(),
+		    b->tmpseq++);
+		fd = openat(*pfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0666);
+		if (fd != -1 || errno != EEXIST)
+			break;
+	}
+	if (fd == -1) {
+		snprintf(err, errsz, "cannot create a file in %s/%.*s: %s",
+		    b->dir, (int)(leaf - path), path, strerror(errno));
+		close(*pfd);
+		*pfd = -1;
+	}
+	return fd;
+}
+
+/* Flush the finished download tmp and rename it to path; or remove it. */
+int
+seed_bk_tmp_commit(struct seed_bk *b, int pfd, const char *tmp,
+    const char *path, int fd, char *err, size_t errsz)
+{
+	const char *leaf = strrchr(path, '/');
+
+	leaf = leaf != NULL ? leaf + 1 : path;
+	if (fsync(fd) == 0 && renameat(pfd, tmp, pfd, leaf) == 0)
+		return 0;
+	snprintf(err, errsz, "%s/%s: %s%s", b->dir, path, strerror(errno),
+	    errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST ?
+	    " (left by an earlier export? export into an empty directory)" :
+	    "");
+	unlinkat(pfd, tmp, 0);
+	return -1;
+}
+
+/*
+ * A manifest field: '\\', tab, CR, LF and other control bytes escaped
+ * (\\ \t \r \n \xHH), and a '#' that starts the line, which would make it
+ * a comment.  Other bytes, UTF-8 included, are written as they are.
+ */
+static void
+seed_bk_esc(FILE *fp, const char *s, int first)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '\\')
+			fputs("\\\\", fp);
+		else if (*p == '\t')
+			fputs("\\t", fp);
+		else if (*p == '\n')
+			fputs("\\n", fp);
+		else if (*p == '\r')
+			fputs("\\r", fp);
+		else if (*p < ' ' || *p == 0x7f || (first && *p == '#' &&
+		    p == (const unsigned char *)s))
+			fprintf(fp, "\\x%02x", *p);
+		else
+			fputc(*p, fp);
+	}
+}
+
+/* Undo seed_bk_esc() in place; -1 on a bad escape or an escaped NUL. */
+static int
+seed_bk_unesc(char *s)
+{
+	char *r = s, *w = s;
+	int hi, lo;
+
+	while (*r != '\0') {
+		if (*r != '\\') {
+			*w++ = *r++;
+			continue;
+		}
+		switch (r[1]) {
+		case '\\':
+			*w++ = '\\';
+			break;
+		case 't':
+			*w++ = '\t';
+			break;
+		case 'n':
+			*w++ = '\n';
+			break;
+		case 'r':
+			*w++ = '\r';
+			break;
+		case 'x':
+			if ((hi = seed_hexval((unsigned char)r[2])) == -1 ||
+			    (lo = seed_hexval((unsigned char)r[3])) == -1 ||
+			    hi * 16 + lo == 0)
+				return -1;
+			*w++ = (char)(hi * 16 + lo);
+			r += 2;
+			break;
+		default:
+			return -1;
+		}
+		r += 2;
+	}
+	*w = '\0';
+	return 0;
+}
+
+static int
+seed_bk_write_obj(FILE *fp, const struct seed_bk_obj *o)
+{
+	size_t i;
+
+	seed_bk_esc(fp, o->key, 1);
+	fputc('\t', fp);
+	seed_bk_esc(fp, o->path, 0);
+	fprintf(fp, "\t%lld\t%s\t", (long long)o->size, o->sha256);
+	seed_bk_esc(fp, o->etag, 0);
+	for (i = 0; i < o->nhdrs; i++) {
+		fputc('\t', fp);
+		seed_bk_esc(fp, o->hdrs[i], 0);
+	}
+	return fputc('\n', fp) == EOF ? -1 : 0;
+}
+
+/*
+ * Write the manifest of the objects exported (size >= 0): to a temporary
+ * file, flushed to disk, then renamed, so that a manifest, once there, is
+ * whole.  Its last line counts the objects, which catches a manifest cut
+ * short later on.
+ */
+int
+seed_bk_write_manifest(struct seed_bk *b, const char *bucket,
+    const char *prefix, char *err, size_t errsz)
+{
+	char tmp[64], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i, n = 0;
+	FILE *fp;
+	int fd, bad;
+
+	snprintf(tmp, sizeof(tmp), SEED_BK_OWN "tmp.manifest.%ld",
+	    (long)getpid());
+	fd = openat(b->rootfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0666);
+	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errsz, "%s/%s: %s", b->dir, tmp, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(fp, "%s\n# bucket\t", SEED_BK_MAGIC);
+	seed_bk_esc(fp, bucket, 0);
+	fputs("\n# prefix\t", fp);
+	seed_bk_esc(fp, prefix, 0);
+	fprintf(fp, "\n# exported\t%s\n# fields\tkey\tpath\tsize\tsha256\t"
+	    "etag\theader...\n", when);
+	for (i = 0; i < b->n; i++) {
+		if (b->v[i].size < 0)
+			continue;
+		seed_bk_write_obj(fp, &b->v[i]);
+		n++;
+	}
+	fprintf(fp, "# end\t%zu\n", n);
+	bad = fflush(fp) == EOF || ferror(fp) || fsync(fd) == -1;
+	if (fclose(fp) == EOF)
+		bad = 1;
+	if (bad || renameat(b->rootfd, tmp, b->rootfd, SEED_BK_MANIFEST) ==
+	    -1) {
+		snprintf(err, errsz, "%s/%s: %s", b->dir, SEED_BK_MANIFEST,
+		    strerror(errno));
+		unlinkat(b->rootfd, tmp, 0);
+		return -1;
+	}
+	fsync(b->rootfd);
+	return 0;
+}
+
+/* Whether the unescaped header line is one a restore may send. */
+static int
+seed_bk_hdr_ok(const char *h)
+{
+	const char *p;
+	size_t n = strcspn(h, ":");
+
+	if (h[n] != ':' || h[n + 1] != ' ' || h[n + 2] == '\0' ||
+	    !seed_hdr_kept(h, n))
+		return 0;
+	for (p = h; p < h + n; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
+		    *p == '-'))
+			return 0;
+	for (p = h + n; *p != '\0'; p++)
+		if (((unsigned char)*p < ' ' && *p != '\t') || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+seed_bk_size(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+seed_bk_sha_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!isdigit((unsigned char)s[i]) && (s[i] < 'a' || s[i] > 'f'))
+			return 0;
+	return s[64] == '\0';
+}
+
+static void
+seed_bk_obj_free(struct seed_bk_obj *o)
+{
+	size_t i;
+
+	free(o->key);
+	free(o->path);
+	for (i = 0; i < o->nhdrs; i++)
+		free(o->hdrs[i]);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Check the x-amz-* lines against what the signer can take (seed.h). */
+static const char *
+seed_bk_signable(const struct seed_bk_obj *o)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < o->nhdrs; i++) {
+		if (strncmp(o->hdrs[i], "x-amz-", 6) != 0)
+			continue;
+		if (++n > SEED_SIGNED_MAX)
+			return "more than 4 x-amz-* metadata lines";
+		if (strlen(o->hdrs[i]) > SEED_SIGNED_LINE_MAX ||
+		    strcspn(o->hdrs[i], ":") > SEED_SIGNED_NAME_MAX)
+			return "an x-amz-* metadata line too long to sign";
+	}
+	return NULL;
+}
+
+/*
+ * One object line of the manifest into *o.  Returns 0, or -1 with what
+ * is wrong in err.
+ *
+ * Long because each field is checked on its own, with its own message.
+ */
+static int
+seed_bk_parse_obj(char *line, struct seed_bk_obj *o, char *err,
+    size_t errsz)
+{
+	char *f[5], *p = line, *h;
+	const char *why;
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < 5; i++) {
+		if ((f[i] = strsep(&p, "\t")) == NULL) {
+			snprintf(err, errsz, "fewer than 5 fields");
+			return -1;
+		}
+		if (seed_bk_unesc(f[i]) == -1) {
+			snprintf(err, errsz, "a bad escape in field %zu", i + 1);
+			return -1;
+		}
+	}
+	if (f[0][0] == '\0' || strlen(f[0]) > S3_KEY_MAX) {
+		snprintf(err, errsz, "an empty or over-long key");
+		return -1;
+	}
+	if (!seed_bk_path_ok(f[1], 1)) {
+		snprintf(err, errsz, "the file name is not a relative path "
+		    "inside the backup");
+		return -1;
+	}
+	if (seed_bk_size(f[2], &o->size) == -1) {
+		snprintf(err, errsz, "a bad size");
+		return -1;
+	}
+	if (!seed_bk_sha_ok(f[3])) {
+		snprintf(err, errsz, "a bad SHA-256 (64 lower-case hex digits)");
+		return -1;
+	}
+	memcpy(o->sha256, f[3], SEED_SHA256_HEX);
+	snprintf(o->etag, sizeof(o->etag), "%s", f[4]);
+	if ((o->key = strdup(f[0])) == NULL || (o->path = strdup(f[1])) ==
+	    NULL)
+		goto oom;
+	while ((h = strsep(&p, "\t")) != NULL) {
+		if (seed_bk_unesc(h) == -1 || !seed_bk_hdr_ok(h)) {
+			snprintf(err, errsz, "a header a restore cannot send "
+			    "(\"name: value\", Content-*, Cache-Control, "
+			    "Expires or x-amz-meta-*)");
+			return -1;
+		}
+		if (o->nhdrs == SEED_OBJ_HDRS) {
+			snprintf(err, errsz, "more than %d headers",
+			    SEED_OBJ_HDRS);
+			return -1;
+		}
+		if ((o->hdrs[o->nhdrs++] = strdup(h)) == NULL)
+			goto oom;
+	}
+	if ((why = seed_bk_signable(o)) != NULL) {
+		snprintf(err, errsz, "%s, which this tool cannot restore", why);
+		return -1;
+	}
+	return 0;
+oom:
+	snprintf(err, errsz, "out of memory");
+	return -1;
+}
+
+static int
+seed_bk_obj_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct seed_bk_obj *)a)->key,
+	    ((const struct seed_bk_obj *)b)->key);
+}
+
+static int
+seed_bk_add(struct seed_bk *b, struct seed_bk_obj *o)
+{
+	struct seed_bk_obj *nv;
+	size_t ncap;
+
+	if (b->n == b->cap) {
+		ncap = b->cap != 0 ? b->cap * 2 : 64;
+		if ((nv = realloc(b->v, ncap * sizeof(*nv))) == NULL)
+			return -1;
+		b->v = nv;
+		b->cap = ncap;
+	}
+	b->v[b->n++] = *o;
+	return 0;
+}
+
+/*
+ * Read the manifest lines from fp into b, keeping the objects under
+ * prefix.  Returns 0, or -1 with a message naming the line.
+ */
+static int
+seed_bk_read(struct seed_bk *b, FILE *fp, const char *prefix, char *err,
+    size_t errsz)
+{
+	struct seed_bk_obj o;
+	char *line = NULL, why[256], *end;
+	size_t cap = 0, lineno = 0, nobj = 0, plen = strlen(prefix);
+	ssize_t len;
+	long long count = -1;
+	int ret = -1;
+
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if (count >= 0) {
+			snprintf(why, sizeof(why), "a line after the end line");
+			goto bad;
+		}
+		if (len > SEED_BK_LINE_MAX || len == 0 || line[len - 1] !=
+		    '\n' || memchr(line, '\0', (size_t)len) != NULL) {
+			snprintf(why, sizeof(why), "not a whole line of text");
+			goto bad;
+		}
+		line[len - 1] = '\0';
+		if (lineno == 1) {
+			if (strcmp(line, SEED_BK_MAGIC) != 0) {
+				snprintf(why, sizeof(why), "not \"%s\"",
+				    SEED_BK_MAGIC);
+				goto bad;
+			}
+			continue;
+		}
+		if (strncmp(line, "# end\t", 6) == 0) {
+			errno = 0;
+			count = strtoll(line + 6, &end, 10);
+			if (errno != 0 || *end != '\0' || count < 0 ||
+			    (size_t)count != nobj) {
+				snprintf(why, sizeof(why), "the end line "
+				    "counts %s objects, the manifest has %zu",
+				    line + 6, nobj);
+				goto bad;
+			}
+			continue;
+		}
+		if (line[0] == '#')
+			continue;
+		nobj++;
+		if (seed_bk_parse_obj(line, &o, why, sizeof(why)) == -1) {
+			seed_bk_obj_free(&o);
+			goto bad;
+		}
+		if (strncmp(o.key, prefix, plen) != 0) {
+			seed_bk_obj_free(&o);
+		} else if (seed_bk_add(b, &o) == -1) {
+			seed_bk_obj_free(&o);
+			snprintf(err, errsz, "out of memory");
+			goto out;
+		}
+	}
+	if (ferror(fp)) {
+		snprintf(err, errsz, "%s/%s: %s", b->dir, SEED_BK_MANIFEST,
+		    strerror(errno));
+		goto out;
+	}
+	if (lineno == 0 || count < 0) {
+		snprintf(err, errsz, "%s/%s is %s: the export did not finish "
+		    "or the file was damaged", b->dir, SEED_BK_MANIFEST,
+		    lineno == 0 ? "empty" : "cut short (no end line)");
+		goto out;
+	}
+	ret = 0;
+	goto out;
+bad:
+	snprintf(err, errsz, "%s/%s:%zu: %s: the manifest is damaged",
+	    b->dir, SEED_BK_MANIFEST, lineno, why);
+out:
+	free(line);
+	return ret;
+}
+
+/*
+ * Open the backup in dir and read its manifest, keeping the objects under
+ * prefix, sorted by key.  Nothing is verified yet: see seed_bk_verify().
+ */
+int
+seed_bk_open_restore(struct seed_bk *b, const char *dir, const char *prefix,
+    char *err, size_t errsz)
+{
+	FILE *fp;
+	size_t i;
+	int fd, rc;
+
+	memset(b, 0, sizeof(*b));
+	b->dir = dir;
+	if ((b->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(err, errsz, "backup directory %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	fd = openat(b->rootfd, SEED_BK_MANIFEST, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1 || (fp = fdopen(fd, "r")) == NULL) {
+		if (errno == ENOENT)
+			snprintf(err, errsz, "%s holds no manifest %s: not a "
+			    "backup made by --export, or one that did not "
+			    "finish", dir, SEED_BK_MANIFEST);
+		else
+			snprintf(err, errsz, "%s/%s: %s", dir,
+			    SEED_BK_MANIFEST, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	rc = seed_bk_read(b, fp, prefix, err, errsz);
+	fclose(fp);
+	if (rc == -1)
+		return -1;
+	qsort(b->v, b->n, sizeof(b->v[0]), seed_bk_obj_cmp);
+	for (i = 1; i < b->n; i++) {
+		if (strcmp(b->v[i - 1].key, b->v[i].key) == 0) {
+			snprintf(err, errsz, "%s/%s names the key %s twice: the "
+			    "manifest is damaged", dir, SEED_BK_MANIFEST,
+			    b->v[i].key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Open the file of an object, inside the backup and not through links. */
+int
+seed_bk_open_file(struct seed_bk *b, const struct seed_bk_obj *o, char *err,
+    size_t errsz)
+{
+	const char *leaf;
+	struct stat st;
+	int pfd, fd;
+
+	if ((pfd = seed_bk_parent(b, o->path, 0, &leaf, err, errsz)) == -1)
+		return -1;
+	fd = openat(pfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(pfd);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errsz, "%s: %s/%s: %s", o->key, b->dir, o->path,
+		    fd == -1 && errno == ELOOP ? "a symbolic link" :
+		    fd == -1 ? strerror(errno) : "not a regular file");
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Whether the file of o has the size and SHA-256 the manifest records. */
+int
+seed_bk_verify(struct seed_bk *b, const struct seed_bk_obj *o, char *err,
+    size_t errsz)
+{
+	char sha[SEED_SHA256_HEX];
+	struct stat st;
+	int fd, ret = -1;
+
+	if ((fd = seed_bk_open_file(b, o, err, errsz)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errsz, "%s: %s/%s: %s", o->key, b->dir, o->path,
+		    strerror(errno));
+	} else if ((int64_t)st.st_size != o->size) {
+		snprintf(err, errsz, "%s: %s/%s has %lld bytes, the manifest "
+		    "says %lld", o->key, b->dir, o->path,
+		    (long long)st.st_size, (long long)o->size);
+	} else if (seed_hash_range(fd, 0, o->size, NULL, NULL, sha) == -1) {
+		snprintf(err, errsz, "%s: %s/%s: %s", o->key, b->dir, o->path,
+		    errno != 0 ? strerror(errno) : "shrank while read");
+	} else if (strcmp(sha, o->sha256) != 0) {
+		snprintf(err, errsz, "%s: %s/%s does not match its SHA-256 in "
+		    "the manifest (damaged or changed since the export)",
+		    o->key, b->dir, o->path);
+	} else {
+		ret = 0;
+	}
+	close(fd);
+	return ret;
+}
+
+/* The value of the recorded header name (lower-case), or NULL. */
+const char *
+seed_bk_hdr(const struct seed_bk_obj *o, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < o->nhdrs; i++)
+		if (strncmp(o->hdrs[i], name, n) == 0 && o->hdrs[i][n] == ':')
+			return o->hdrs[i] + n + 2;
+	return NULL;
+}
+
+void
+seed_bk_free(struct seed_bk *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		seed_bk_obj_free(&b->v[i]);
+	free(b->v);
+	if (b->dir != NULL && b->rootfd >= 0)
+		close(b->rootfd);
+	memset(b, 0, sizeof(*b));
+	b->rootfd = -1;
 }
