@@ -117,6 +117,11 @@ static const struct copt copts[] = {
 	{ "site.cors_origins", "allowed-cors-origins cors-origins",
 	    "S3WWWD_CORS_ORIGINS S3WWW_ALLOWED_CORS_ORIGINS", T_ORIGINS, NOFIELD, 0, 0,
 	    "origins allowed by CORS, comma-separated (\"*\" for any)" },
+	{ "site.website_document", "website-document", "S3WWWD_WEBSITE_DOCUMENT", T_STR,
+	    O(website_document), 0, 0,
+	    "key of a WebsiteConfiguration XML document with the site's routing rules" },
+	{ "site.website_ttl", "website-ttl", "S3WWWD_WEBSITE_TTL", T_MS, O(website_ttl_ms), 1000,
+	    86400000, "how often the website document is read again" },
 	{ "cache.enabled", "cache", "S3WWWD_CACHE_ENABLED", T_BOOL, O(cache_enabled), 0, 1,
 	    "keep hot small objects in memory" },
 	{ "cache.memory", "cache-memory", "S3WWWD_CACHE_MEMORY", T_INT, O(cache_memory_mb), 1,
@@ -171,6 +176,7 @@ config_defaults(struct config *cfg)
 	cfg->cache_memory_mb = 64;
 	cfg->cache_max_object_kb = 1024;
 	cfg->cache_ttl_ms = 10000;
+	cfg->website_ttl_ms = 60000;
 	cfg->max_header_size = 8192;
 	cfg->max_connections = 4096;
 	cfg->header_timeout_ms = 10000;
@@ -391,6 +397,15 @@ known_key(const char *key, int group)
 {
 	size_t i, len = strlen(key);
 
+	/* The settings with a structure of their own (load_rules()). */
+	if (!group && strcmp(key, "site.routing_rules") == 0)
+		return 1;
+	if (group && strcmp(key, "site.redirect_all") == 0)
+		return 1;
+	if (!group && (strcmp(key, "site.redirect_all.host") == 0 ||
+	    strcmp(key, "site.redirect_all.protocol") == 0))
+		return 1;
+
 	for (i = 0; i < NCOPTS; i++) {
 		if (copts[i].key == NULL)
 			continue;
@@ -489,6 +504,143 @@ set_from_setting(struct config *cfg, const struct copt *o, config_setting_t *s,
 	return set_from_string(cfg, o, v, where, err, errsz);
 }
 
+/* A string member of a rule into out; -1 (with file:line) if it is no string or too long. */
+static int
+rule_str(config_setting_t *m, char *out, size_t outsz, const char *file, char *err,
+    size_t errsz)
+{
+	const char *v = config_setting_get_string(m);
+
+	if (v == NULL || strlen(v) >= outsz) {
+		seterr(err, errsz, "%s:%d: %s must be a string of at most %zu bytes", file,
+		    config_setting_source_line(m), config_setting_name(m), outsz - 1);
+		return -1;
+	}
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+/*
+ * One element of site.routing_rules: a group of the rule's fields (the
+ * names of AWS's RoutingRule, in the settings' style).  Long because each
+ * field is read and checked with its file:line.
+ */
+static int
+load_rule(config_setting_t *g, struct site_rule *r, int nth, const char *file, char *err,
+    size_t errsz)
+{
+	int i, n, line = config_setting_source_line(g);
+	char why[256];
+
+	memset(r, 0, sizeof(*r));
+	if (!config_setting_is_group(g)) {
+		seterr(err, errsz, "%s:%d: routing rule %d must be a group { ... }", file, line,
+		    nth);
+		return -1;
+	}
+	n = config_setting_length(g);
+	for (i = 0; i < n; i++) {
+		config_setting_t *m = config_setting_get_elem(g, (unsigned int)i);
+		const char *name = config_setting_name(m);
+		int rc = 0;
+
+		if (strcmp(name, "key_prefix") == 0) {
+			rc = rule_str(m, r->key_prefix, sizeof(r->key_prefix), file, err, errsz);
+		} else if (strcmp(name, "protocol") == 0) {
+			rc = rule_str(m, r->protocol, sizeof(r->protocol), file, err, errsz);
+		} else if (strcmp(name, "host") == 0) {
+			rc = rule_str(m, r->host, sizeof(r->host), file, err, errsz);
+		} else if (strcmp(name, "replace_key_prefix") == 0) {
+			rc = rule_str(m, r->replace_prefix, sizeof(r->replace_prefix), file, err,
+			    errsz);
+			r->has_replace_prefix = 1;
+		} else if (strcmp(name, "replace_key") == 0) {
+			rc = rule_str(m, r->replace_key, sizeof(r->replace_key), file, err, errsz);
+			r->has_replace_key = 1;
+		} else if (strcmp(name, "error_code") == 0 || strcmp(name, "code") == 0) {
+			if (config_setting_type(m) != CONFIG_TYPE_INT) {
+				seterr(err, errsz, "%s:%d: %s must be a number", file,
+				    config_setting_source_line(m), name);
+				return -1;
+			}
+			*(name[0] == 'e' ? &r->error_code : &r->code) = config_setting_get_int(m);
+		} else {
+			seterr(err, errsz, "%s:%d: unknown routing rule setting \"%s\"", file,
+			    config_setting_source_line(m), name);
+			return -1;
+		}
+		if (rc == -1)
+			return -1;
+	}
+	if (site_rule_check(r, why, sizeof(why)) == -1) {
+		seterr(err, errsz, "%s:%d: routing rule %d: %s", file, line, nth, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* site.routing_rules and site.redirect_all. */
+static int
+load_rules(config_t *cf, struct config *cfg, const char *file, char *err, size_t errsz)
+{
+	config_setting_t *list = config_lookup(cf, "site.routing_rules");
+	config_setting_t *all = config_lookup(cf, "site.redirect_all");
+	struct site_rules *rs = &cfg->rules;
+	int i, n;
+
+	memset(rs, 0, sizeof(*rs));
+	if (all != NULL) {
+		config_setting_t *h = config_setting_get_member(all, "host");
+		config_setting_t *p = config_setting_get_member(all, "protocol");
+		struct site_rule r;
+		char why[256];
+
+		memset(&r, 0, sizeof(r));
+		if (h == NULL || rule_str(h, r.host, sizeof(r.host), file, err, errsz) == -1 ||
+		    r.host[0] == '\0') {
+			seterr(err, errsz, "%s:%d: site.redirect_all needs a host", file,
+			    config_setting_source_line(all));
+			return -1;
+		}
+		if (p != NULL && rule_str(p, r.protocol, sizeof(r.protocol), file, err,
+		    errsz) == -1)
+			return -1;
+		if (site_rule_check(&r, why, sizeof(why)) == -1) {
+			seterr(err, errsz, "%s:%d: site.redirect_all: %s", file,
+			    config_setting_source_line(all), why);
+			return -1;
+		}
+		rs->redirect_all = 1;
+		memcpy(rs->all_host, r.host, sizeof(r.host));
+		memcpy(rs->all_protocol, r.protocol, sizeof(r.protocol));
+	}
+	if (list == NULL)
+		return 0;
+	if (!config_setting_is_list(list)) {
+		seterr(err, errsz, "%s:%d: site.routing_rules must be a list ( { ... }, ... )",
+		    file, config_setting_source_line(list));
+		return -1;
+	}
+	if (all != NULL) {
+		seterr(err, errsz, "%s:%d: site.redirect_all and site.routing_rules exclude each "
+		    "other", file, config_setting_source_line(list));
+		return -1;
+	}
+	n = config_setting_length(list);
+	if (n > SITE_MAX_RULES) {
+		seterr(err, errsz, "%s:%d: more than %d routing rules", file,
+		    config_setting_source_line(list), SITE_MAX_RULES);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (load_rule(config_setting_get_elem(list, (unsigned int)i), &rs->rule[i], i + 1,
+		    file, err, errsz) == -1)
+			return -1;
+		rs->nrules++;
+	}
+	return 0;
+}
+
 static int
 load_file(struct config *cfg, const char *path, int required, enum level *lv, char *err,
     size_t errsz)
@@ -528,6 +680,8 @@ load_file(struct config *cfg, const char *path, int required, enum level *lv, ch
 			goto out;
 		lv[i] = L_FILE;
 	}
+	if (load_rules(&cf, cfg, path, err, errsz) == -1)
+		goto out;
 	rc = 0;
 out:
 	config_destroy(&cf);
@@ -902,6 +1056,7 @@ config_worker_conf(const struct config *cfg, struct worker_conf *wc, SSL_CTX *tl
 	site->directory_listing = cfg->directory_listing;
 	site->dir_redirect = cfg->directory_redirect == DIR_REDIRECT_ALWAYS ? SITE_DIR_ALWAYS :
 	    cfg->directory_redirect == DIR_REDIRECT_OFF ? SITE_DIR_OFF : SITE_DIR_AUTO;
+	site->rules = cfg->rules;
 	site->norigins = cfg->norigins;
 	for (i = 0; i < cfg->norigins && i < SITE_MAX_ORIGINS; i++)
 		snprintf(site->origins[i], sizeof(site->origins[i]), "%s", cfg->origins[i]);

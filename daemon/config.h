@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "site.h"
 #include "wconf.h"
 
 #ifndef SYSCONFDIR
@@ -63,6 +64,9 @@ struct config {
 	enum dir_redirect directory_redirect;
 	int norigins;
 	char origins[CONFIG_MAX_ORIGINS][CONFIG_STR]; /* "*" allows any */
+	struct site_rules rules;      /* site.routing_rules, site.redirect_all */
+	char website_document[CONFIG_STR]; /* key of a WebsiteConfiguration, "" none */
+	int website_ttl_ms;           /* how often the master reads it again */
 
 	/* Hot-object cache (per worker; the memory is split among them). */
 	int cache_enabled;

@@ -48,6 +48,7 @@
 #include "metrics.h"
 #include "tls.h"
 #include "watch.h"
+#include "webdoc.h"
 #include "worker.h"
 
 #define MAX_PROCS 1024
@@ -81,6 +82,7 @@ struct master {
 	SSL_CTX *tls;
 	struct metrics_region *metrics;
 	struct watch watch;    /* the credential and TLS files on disk */
+	struct webdoc doc;     /* the site's WebsiteConfiguration, if any */
 	struct wproc procs[MAX_PROCS];
 	unsigned gen;
 	int want;
@@ -587,7 +589,8 @@ reload(struct master *m)
 	}
 	if (strcmp(next.user, m->cfg->user) != 0 || strcmp(next.group, m->cfg->group) != 0)
 		log_warn("user and group changes take effect on restart only");
-	if (config_worker_conf(&next, &next_wc, tls, m->metrics, err, sizeof(err)) == -1) {
+	if (config_worker_conf(&next, &next_wc, tls, m->metrics, err, sizeof(err)) == -1 ||
+	    (webdoc_apply(&m->doc, &next, &next_wc), 0)) {
 		if (lfd != m->lfd)
 			close(lfd);
 		if (ifd != m->ifd && ifd != -1)
@@ -769,6 +772,12 @@ drop_privileges(const struct config *cfg)
 	return 0;
 }
 
+/*
+ * Everything the master sets up once: the sockets (its own, systemd's or
+ * the old program's), TLS, privileges, the metrics region, the workers'
+ * configuration and the website document, signals.  Long because each step
+ * depends on the one before and fails with its own message.
+ */
 static int
 setup(struct master *m)
 {
@@ -827,6 +836,9 @@ setup(struct master *m)
 		log_error("%s", err);
 		return -1;
 	}
+	/* The website document is read before the first workers start. */
+	if (webdoc_refresh(&m->doc, m->cfg, now_ms()) == 1)
+		webdoc_apply(&m->doc, m->cfg, m->wc);
 	if (pipe2(m->readyfd, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_error("pipe: %s", strerror(errno));
 		return -1;
@@ -851,15 +863,15 @@ setup(struct master *m)
 }
 
 /*
- * Long because it is the master's loop: signals, readiness, respawning
- * with back-off and the watchdog, in the order they are checked.
+ * Reload, then watch the files the settings now name, and read the website
+ * document again soon (its key may have changed).
  */
-/* Reload, then watch the files the settings now name. */
 static void
 reload_and_watch(struct master *m)
 {
 	reload(m);
 	watch_set(&m->watch, m->cfg);
+	m->doc.next_ms = 0;
 }
 
 static void
@@ -905,6 +917,10 @@ files_changed(struct master *m)
 	reload_and_watch(m);
 }
 
+/*
+ * Long because it is the master's loop: signals, readiness, respawning
+ * with back-off and the watchdog, in the order they are checked.
+ */
 int
 master_run(struct config *cfg, const char *config_path, int argc, char *const argv[])
 {
@@ -959,6 +975,14 @@ master_run(struct config *cfg, const char *config_path, int argc, char *const ar
 		if (m->watchdog_usec > 0 && (uint64_t)timeout > m->watchdog_usec / 4000)
 			timeout = (int)(m->watchdog_usec / 4000);
 		timeout = watch_timeout(&m->watch, now_ms(), timeout);
+		if (m->cfg->website_document[0] != '\0' || m->doc.valid) {
+			uint64_t now = now_ms();
+
+			if (m->doc.next_ms <= now)
+				timeout = 0;
+			else if (m->doc.next_ms - now < (uint64_t)timeout)
+				timeout = (int)(m->doc.next_ms - now);
+		}
 		poll(pfd, 3, timeout);
 		if (pfd[1].revents & POLLIN)
 			read_ready(m);
@@ -966,6 +990,11 @@ master_run(struct config *cfg, const char *config_path, int argc, char *const ar
 			watch_read(&m->watch, now_ms());
 		if (watch_due(&m->watch, now_ms()))
 			files_changed(m);
+		if ((m->cfg->website_document[0] != '\0' || m->doc.valid) &&
+		    m->doc.next_ms <= now_ms() && webdoc_refresh(&m->doc, m->cfg, now_ms()) == 1) {
+			log_info("the website document changed; reloading");
+			reload(m);
+		}
 		while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			switch (si.ssi_signo) {
 			case SIGCHLD:

@@ -607,6 +607,7 @@ conn_upstream_start(struct conn *c, enum up_phase phase, const char *method, con
 	x->up_status = 0;
 	x->up_headers_done = 0;
 	x->up_streaming = 0;
+	x->up_answered = 0;
 	x->errbody_len = 0;
 	memset(x->uh, 0, sizeof(x->uh));
 	x->up_progress_ms = w->now_ms;

@@ -55,7 +55,11 @@ enum up_phase {
 /* Upstream response headers we pass on. */
 enum up_hdr {
 	UH_CTYPE, UH_CLEN, UH_ETAG, UH_LASTMOD, UH_CC, UH_CENC, UH_CDISP,
-	UH_CRANGE, UH_CLANG, UH_EXPIRES, UH_N
+	UH_CRANGE, UH_CLANG, UH_EXPIRES,
+	UH_PASS,                /* the ones above are passed on to the client */
+	UH_WEBREDIR = UH_PASS,  /* x-amz-website-redirect-location (AWS, Ceph) */
+	UH_METAREDIR,           /* x-amz-meta-website-redirect-location (MinIO keeps it) */
+	UH_N
 };
 
 struct xfer {
@@ -67,6 +71,7 @@ struct xfer {
 	int up_status;
 	int up_headers_done;
 	int up_streaming;  /* the response head went out; body follows */
+	int up_answered;   /* answered from the head alone (a redirect): body dropped */
 	uint64_t up_progress_ms;
 	char uh[UH_N][256];
 	char errbody[XFER_ERRBODY];

@@ -13,14 +13,15 @@
 #include <strings.h>
 
 /*
- * The S3 response headers that are passed on, in enum up_hdr order: one
- * table for recognising them (case-insensitively), for sending them, and
- * (through resp_cache_uh) for the copy the cache keeps.
+ * The S3 response headers that are read, in enum up_hdr order: one table
+ * for recognising them (case-insensitively), for sending the first
+ * UH_PASS of them, and (through resp_cache_uh) for the copy the cache
+ * keeps.  The redirect ones are read, never passed on.
  */
 const char *const resp_header_names[UH_N] = {
 	"Content-Type", "Content-Length", "ETag", "Last-Modified", "Cache-Control",
 	"Content-Encoding", "Content-Disposition", "Content-Range", "Content-Language",
-	"Expires"
+	"Expires", "x-amz-website-redirect-location", "x-amz-meta-website-redirect-location"
 };
 
 /* The header values a cached object keeps, in enum cache_hdr order. */
@@ -178,7 +179,7 @@ resp_stream_head(struct conn *c, int status)
 		c->keep_alive = 0; /* the end of the body is the end of the connection */
 	x->out_off = x->out_len = 0;
 	resp_head_start(c, status);
-	for (i = 0; i < UH_N; i++) {
+	for (i = 0; i < UH_PASS; i++) {
 		if (x->uh[i][0] == '\0')
 			continue;
 		if (status == 304 && i != UH_ETAG && i != UH_LASTMOD && i != UH_CC &&

@@ -129,6 +129,66 @@ site_req_of(const struct conn *c, struct site_req *r)
 	r->known_missing = x->known_missing;
 }
 
+/*
+ * The routing rules for this request (site_route()), before the object is
+ * asked for (error 0) or after S3 answered it with error.  Returns 1 when
+ * a rule answered the request with a redirect.
+ */
+static int
+route(struct conn *c, int error)
+{
+	struct xfer *x = c->x;
+	const struct site_conf *site = &c->w->conf->site;
+	const struct http_request *r = &x->req;
+	size_t plen = strlen(site->prefix), klen = x->keylen - plen;
+	char loc[2048], extra[2100];
+	int code;
+
+	if (site->rules.nrules == 0 && !site->rules.redirect_all)
+		return 0;
+	/* A directory's rules see its key, not its index document. */
+	if (x->is_dir && x->phase != PH_LIST)
+		klen -= strlen(site->index);
+	code = site_route(site, x->key + plen, klen, r->query.len > 0 ? r->query.p : "",
+	    r->query.len, error, loc, sizeof(loc));
+	if (code == 0)
+		return 0;
+	if (code < 0) {
+		resp_error(c, 414, "the redirect does not fit");
+		return 1;
+	}
+	snprintf(extra, sizeof(extra), "Location: %s\r\n", loc);
+	resp_send(c, code, "text/html; charset=utf-8", extra, "", 0);
+	return 1;
+}
+
+/*
+ * An object that names a redirect in its metadata answers 301 with that
+ * Location and no body, as AWS's website endpoint does.  MinIO does not
+ * keep x-amz-website-redirect-location, but keeps the user metadata
+ * x-amz-meta-website-redirect-location: either is honoured.  A target
+ * that is neither a path nor an http(s) URL is ignored, and logged.
+ */
+static int
+object_redirect(struct conn *c)
+{
+	struct xfer *x = c->x;
+	const char *t = x->uh[UH_WEBREDIR][0] != '\0' ? x->uh[UH_WEBREDIR] : x->uh[UH_METAREDIR];
+	char extra[320];
+
+	if (t[0] == '\0')
+		return 0;
+	if (!site_redirect_target_ok(t)) {
+		log_warn("object \"%.*s\" names a redirect that is no path or http(s) URL; "
+		    "ignored", (int)x->keylen, x->key);
+		return 0;
+	}
+	snprintf(extra, sizeof(extra), "Location: %s\r\n", t);
+	resp_send(c, 301, "text/html; charset=utf-8", extra, "", 0);
+	x->up_answered = 1;
+	return 1;
+}
+
 /* The key of `after` is missing: go on with the site's fallbacks. */
 static void
 not_found(struct conn *c, enum up_phase after)
@@ -168,7 +228,8 @@ try_cache(struct conn *c)
 	case CACHE_HIT_MISSING:
 		/* Known missing (no object, no directory): to the fallbacks. */
 		x->known_missing = 1;
-		not_found(c, PH_DIRCHECK);
+		if (!route(c, 404))
+			not_found(c, PH_DIRCHECK);
 		return 1;
 	case CACHE_REVALIDATE:
 		x->reval = e;
@@ -228,6 +289,9 @@ serve_request(struct conn *c)
 		resp_error(c, st, st == 400 ? "invalid path" : "path too long");
 		return;
 	}
+	x->phase = PH_OBJECT;
+	if (route(c, 0))
+		return;
 	if (w->caching && try_cache(c))
 		return;
 	start_object(c);
@@ -262,6 +326,8 @@ headers_done(struct conn *c)
 	case PH_OBJECT:
 		if (x->reval != NULL && x->up_status == 304)
 			break; /* our copy is current: served from it when done */
+		if ((x->up_status == 200 || x->up_status == 206) && object_redirect(c))
+			break;
 		if (x->fill && x->up_status == 200)
 			fill_start(c);
 		if (x->up_status == 200 || x->up_status == 206 || x->up_status == 304)
@@ -360,6 +426,8 @@ on_body(void *ctx, const char *p, size_t n)
 	if (c->state == CS_CLOSED || x == NULL)
 		return 0; /* aborts the transfer */
 	x->up_progress_ms = c->w->now_ms;
+	if (x->up_answered)
+		return n; /* a redirect object's body (normally none): dropped */
 	if (x->phase == PH_LIST && x->up_status == 200) {
 		/* A listing is gathered whole; one too large is refused later. */
 		room = sizeof(x->out) - x->out_len;
@@ -518,6 +586,8 @@ answered(struct conn *c)
 		return;
 	}
 	s3_error_code(x->errbody, x->errbody_len, code, sizeof(code));
+	if (x->phase == PH_OBJECT && x->up_status >= 400 && route(c, x->up_status))
+		return;
 	if (x->phase == PH_SPA)
 		log_warn("SPA file \"%s\" answered %d", c->w->conf->site.spa_file, x->up_status);
 	site_req_of(c, &r);
@@ -540,6 +610,10 @@ on_done(void *ctx, CURLcode rc)
 
 	if (c->state == CS_CLOSED || x == NULL)
 		return;
+	if (x->up_answered) {
+		conn_run(c);
+		return;
+	}
 	if (x->phase == PH_READY) {
 		ops_ready_done(c, rc);
 		conn_run(c);

@@ -63,6 +63,7 @@ declare -A SOURCES=(
 	[sigv4]="common/sigv4.c common/s3.c common/xml.c"
 	[config]="daemon/config.c common/creds.c common/s3.c common/sigv4.c common/log.c common/xml.c worker/site.c worker/http.c"
 	[xml]="common/xml.c common/s3.c common/sigv4.c"
+	[website]="worker/site.c worker/http.c common/xml.c common/sigv4.c common/s3.c"
 )
 declare -A LIBS=(
 	[http]=""
@@ -70,6 +71,7 @@ declare -A LIBS=(
 	[sigv4]="$(pkg-config --libs libcrypto libcurl)"
 	[config]="$(pkg-config --libs libconfig libcrypto libcurl)"
 	[xml]="$(pkg-config --libs libcrypto libcurl)"
+	[website]="$(pkg-config --libs libcrypto libcurl)"
 )
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=
 CFLAGS=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer
@@ -80,7 +82,7 @@ CFLAGS+=("${pkg_cflags[@]}")
 
 names=("$@")
 if [ "${#names[@]}" -eq 0 ]; then
-	names=(http range sigv4 config xml)
+	names=(http range sigv4 config xml website)
 fi
 
 pass=0

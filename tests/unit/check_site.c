@@ -982,6 +982,324 @@ START_TEST(test_applies_always_off)
 }
 END_TEST
 
+
+/* --- routing rules (site_route) ------------------------------------------ */
+
+static char rloc[2048];
+
+static int
+route(const char *k, const char *query, int error)
+{
+	rloc[0] = '\0';
+	return site_route(&conf, k, strlen(k), query, strlen(query), error, rloc, sizeof(rloc));
+}
+
+static struct site_rule *
+add_rule(const char *prefix, int error_code)
+{
+	struct site_rule *r = &conf.rules.rule[conf.rules.nrules++];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->key_prefix, sizeof(r->key_prefix), "%s", prefix);
+	r->error_code = error_code;
+	return r;
+}
+
+START_TEST(test_route_none)
+{
+	conf_reset("");
+	ck_assert_int_eq(route("docs/a.html", "", 0), 0);
+	ck_assert_int_eq(route("docs/a.html", "", 404), 0);
+}
+END_TEST
+
+START_TEST(test_route_replace_prefix)
+{
+	struct site_rule *r;
+
+	conf_reset("");
+	r = add_rule("docs/", 0);
+	r->has_replace_prefix = 1;
+	snprintf(r->replace_prefix, sizeof(r->replace_prefix), "documents/");
+	ck_assert_int_eq(route("docs/a b.html", "", 0), 301);
+	ck_assert_str_eq(rloc, "/documents/a%20b.html");
+	/* The prefix must match from the start. */
+	ck_assert_int_eq(route("old/docs/a.html", "", 0), 0);
+	ck_assert_int_eq(route("doc", "", 0), 0);
+	/* A rule without an error condition does not apply to an error. */
+	ck_assert_int_eq(route("docs/a.html", "", 404), 0);
+	/* The query stays. */
+	ck_assert_int_eq(route("docs/x", "v=1", 0), 301);
+	ck_assert_str_eq(rloc, "/documents/x?v=1");
+	/* An empty replacement strips the prefix. */
+	r->replace_prefix[0] = '\0';
+	ck_assert_int_eq(route("docs/x", "", 0), 301);
+	ck_assert_str_eq(rloc, "/x");
+}
+END_TEST
+
+START_TEST(test_route_replace_key_host_protocol_code)
+{
+	struct site_rule *r;
+
+	conf_reset("");
+	r = add_rule("images/", 0);
+	r->has_replace_key = 1;
+	snprintf(r->replace_key, sizeof(r->replace_key), "error.html");
+	snprintf(r->host, sizeof(r->host), "example.com");
+	snprintf(r->protocol, sizeof(r->protocol), "https");
+	r->code = 302;
+	ck_assert_int_eq(route("images/cat.png", "", 0), 302);
+	ck_assert_str_eq(rloc, "https://example.com/error.html");
+	/* A host without a protocol: http, as AWS does. */
+	r->protocol[0] = '\0';
+	ck_assert_int_eq(route("images/cat.png", "", 0), 302);
+	ck_assert_str_eq(rloc, "http://example.com/error.html");
+	/* Only a host: the same key there. */
+	r->has_replace_key = 0;
+	r->code = 0;
+	ck_assert_int_eq(route("images/cat.png", "", 0), 301);
+	ck_assert_str_eq(rloc, "http://example.com/images/cat.png");
+}
+END_TEST
+
+START_TEST(test_route_error_condition)
+{
+	struct site_rule *r;
+
+	conf_reset("");
+	r = add_rule("", 404);
+	snprintf(r->host, sizeof(r->host), "old.example.com");
+	r->code = 302;
+	/* Not before the object was asked for; only after a 404. */
+	ck_assert_int_eq(route("gone.html", "", 0), 0);
+	ck_assert_int_eq(route("gone.html", "", 403), 0);
+	ck_assert_int_eq(route("gone.html", "", 404), 302);
+	ck_assert_str_eq(rloc, "http://old.example.com/gone.html");
+	/* Both conditions must hold. */
+	snprintf(r->key_prefix, sizeof(r->key_prefix), "blog/");
+	ck_assert_int_eq(route("gone.html", "", 404), 0);
+	ck_assert_int_eq(route("blog/gone.html", "", 404), 302);
+}
+END_TEST
+
+START_TEST(test_route_first_match_wins)
+{
+	struct site_rule *r;
+
+	conf_reset("");
+	r = add_rule("a/", 0);
+	r->has_replace_key = 1;
+	snprintf(r->replace_key, sizeof(r->replace_key), "first");
+	r = add_rule("a/b/", 0);
+	r->has_replace_key = 1;
+	snprintf(r->replace_key, sizeof(r->replace_key), "second");
+	ck_assert_int_eq(route("a/b/c", "", 0), 301);
+	ck_assert_str_eq(rloc, "/first");
+}
+END_TEST
+
+START_TEST(test_route_redirect_all)
+{
+	conf_reset("");
+	conf.rules.redirect_all = 1;
+	snprintf(conf.rules.all_host, sizeof(conf.rules.all_host), "www.example.com");
+	snprintf(conf.rules.all_protocol, sizeof(conf.rules.all_protocol), "https");
+	ck_assert_int_eq(route("a/b.html", "x=1", 0), 301);
+	ck_assert_str_eq(rloc, "https://www.example.com/a/b.html?x=1");
+	ck_assert_int_eq(route("", "", 0), 301);
+	ck_assert_str_eq(rloc, "https://www.example.com/");
+	ck_assert_int_eq(route("a", "", 404), 0);
+}
+END_TEST
+
+/* No key, replacement or query can make a Location leave the rule's host. */
+START_TEST(test_route_no_open_redirect)
+{
+	struct site_rule *r;
+
+	conf_reset("");
+	r = add_rule("", 0);
+	r->code = 302;
+	ck_assert_int_eq(route("/evil.example/x", "", 0), 302);
+	ck_assert_str_eq(rloc, "/evil.example/x");
+	ck_assert_int_eq(route("\\evil.example", "", 0), 302);
+	ck_assert_str_eq(rloc, "/%5Cevil.example");
+	ck_assert_int_eq(route("a\r\nSet-Cookie: x", "", 0), 302);
+	ck_assert_ptr_null(strchr(rloc, '\r'));
+	ck_assert_ptr_null(strchr(rloc, ' '));
+	r->has_replace_key = 1;
+	snprintf(r->replace_key, sizeof(r->replace_key), "//evil.example/");
+	ck_assert_int_eq(route("x", "", 0), 302);
+	ck_assert_str_eq(rloc, "/evil.example/");
+	/* Too long for the buffer: -1, never a cut Location. */
+	{
+		char big[1100];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		r->has_replace_key = 0;
+		ck_assert_int_eq(site_route(&conf, big, strlen(big), "", 0, 0, rloc, 64), -1);
+	}
+}
+END_TEST
+
+START_TEST(test_rule_check)
+{
+	struct site_rule r;
+	char err[256];
+
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1); /* redirects nowhere */
+	r.code = 302;
+	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), 0);
+	r.code = 200;
+	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	r.code = 304;
+	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	r.code = 0;
+	snprintf(r.protocol, sizeof(r.protocol), "ftp");
+	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	snprintf(r.protocol, sizeof(r.protocol), "https");
+	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), 0);
+	snprintf(r.host, sizeof(r.host), "evil.example/x");
+	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	snprintf(r.host, sizeof(r.host), "a@b");
+	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	snprintf(r.host, sizeof(r.host), "example.com:8443");
+	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), 0);
+	r.has_replace_key = r.has_replace_prefix = 1;
+	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	r.has_replace_prefix = 0;
+	r.error_code = 200;
+	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	r.error_code = 404;
+	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), 0);
+}
+END_TEST
+
+START_TEST(test_redirect_target)
+{
+	ck_assert_int_eq(site_redirect_target_ok("/new/page.html"), 1);
+	ck_assert_int_eq(site_redirect_target_ok("https://example.com/x"), 1);
+	ck_assert_int_eq(site_redirect_target_ok("http://[::1]:8080/"), 1);
+	ck_assert_int_eq(site_redirect_target_ok("//evil.example/"), 0);
+	ck_assert_int_eq(site_redirect_target_ok("/\\evil.example/"), 0);
+	ck_assert_int_eq(site_redirect_target_ok("page.html"), 0);
+	ck_assert_int_eq(site_redirect_target_ok("javascript:alert(1)"), 0);
+	ck_assert_int_eq(site_redirect_target_ok("ftp://example.com/"), 0);
+	ck_assert_int_eq(site_redirect_target_ok("https:///x"), 0);
+	ck_assert_int_eq(site_redirect_target_ok("/a\r\nSet-Cookie: x"), 0);
+	ck_assert_int_eq(site_redirect_target_ok("/a b"), 0);
+	ck_assert_int_eq(site_redirect_target_ok(""), 0);
+}
+END_TEST
+
+/* --- the WebsiteConfiguration document ----------------------------------- */
+
+static struct site_rules wrules;
+static char windex[SITE_STR], werrdoc[SITE_STR], werr[256];
+
+static int
+wparse(const char *doc)
+{
+	windex[0] = werrdoc[0] = werr[0] = '\0';
+	return site_website_parse(doc, strlen(doc), &wrules, windex, werrdoc, werr, sizeof(werr));
+}
+
+START_TEST(test_website_full)
+{
+	const char *doc =
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<WebsiteConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+	    "<IndexDocument><Suffix>home.html</Suffix></IndexDocument>"
+	    "<ErrorDocument><Key>errors/404.html</Key></ErrorDocument>"
+	    "<RoutingRules>"
+	    "<RoutingRule><Condition><KeyPrefixEquals>docs/</KeyPrefixEquals></Condition>"
+	    "<Redirect><ReplaceKeyPrefixWith>documents/</ReplaceKeyPrefixWith></Redirect>"
+	    "</RoutingRule>"
+	    "<RoutingRule><Condition><HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>"
+	    "</Condition><Redirect><Protocol>https</Protocol><HostName>ex.com</HostName>"
+	    "<ReplaceKeyWith>a&amp;b.html</ReplaceKeyWith><HttpRedirectCode>302</HttpRedirectCode>"
+	    "</Redirect></RoutingRule>"
+	    "<RoutingRule><Condition><KeyPrefixEquals>old/</KeyPrefixEquals></Condition>"
+	    "<Redirect><ReplaceKeyPrefixWith/></Redirect></RoutingRule>"
+	    "</RoutingRules></WebsiteConfiguration>";
+
+	ck_assert_int_eq(wparse(doc), 0);
+	ck_assert_str_eq(windex, "home.html");
+	ck_assert_str_eq(werrdoc, "errors/404.html");
+	ck_assert_int_eq(wrules.redirect_all, 0);
+	ck_assert_int_eq(wrules.nrules, 3);
+	ck_assert_str_eq(wrules.rule[0].key_prefix, "docs/");
+	ck_assert_int_eq(wrules.rule[0].has_replace_prefix, 1);
+	ck_assert_str_eq(wrules.rule[0].replace_prefix, "documents/");
+	ck_assert_int_eq(wrules.rule[1].error_code, 404);
+	ck_assert_str_eq(wrules.rule[1].protocol, "https");
+	ck_assert_str_eq(wrules.rule[1].host, "ex.com");
+	ck_assert_str_eq(wrules.rule[1].replace_key, "a&b.html");
+	ck_assert_int_eq(wrules.rule[1].code, 302);
+	ck_assert_int_eq(wrules.rule[2].has_replace_prefix, 1);
+	ck_assert_str_eq(wrules.rule[2].replace_prefix, "");
+}
+END_TEST
+
+START_TEST(test_website_redirect_all)
+{
+	ck_assert_int_eq(wparse("<WebsiteConfiguration><RedirectAllRequestsTo>"
+	    "<HostName>www.example.com</HostName><Protocol>https</Protocol>"
+	    "</RedirectAllRequestsTo></WebsiteConfiguration>"), 0);
+	ck_assert_int_eq(wrules.redirect_all, 1);
+	ck_assert_str_eq(wrules.all_host, "www.example.com");
+	ck_assert_str_eq(wrules.all_protocol, "https");
+	ck_assert_str_eq(windex, "");
+}
+END_TEST
+
+START_TEST(test_website_refused)
+{
+	ck_assert_int_eq(wparse(""), -1);
+	ck_assert_int_eq(wparse("<html>not it</html>"), -1);
+	ck_assert_int_eq(wparse("<WebsiteConfiguration><RoutingRules><RoutingRule>"
+	    "<Condition><KeyPrefixEquals>a</KeyPrefixEquals></Condition>"
+	    "</RoutingRule></RoutingRules></WebsiteConfiguration>"), -1);  /* no Redirect */
+	ck_assert_int_eq(wparse("<WebsiteConfiguration><RoutingRules><RoutingRule>"
+	    "<Redirect><Protocol>gopher</Protocol></Redirect>"
+	    "</RoutingRule></RoutingRules></WebsiteConfiguration>"), -1);
+	ck_assert_ptr_nonnull(strstr(werr, "routing rule 1"));
+	ck_assert_int_eq(wparse("<WebsiteConfiguration><RoutingRules><RoutingRule>"
+	    "<Redirect><HttpRedirectCode>abc</HttpRedirectCode></Redirect>"
+	    "</RoutingRule></RoutingRules></WebsiteConfiguration>"), -1);
+	ck_assert_int_eq(wparse("<WebsiteConfiguration><RoutingRules><RoutingRule>"
+	    "<Redirect><ReplaceKeyWith>a</ReplaceKeyWith><ReplaceKeyPrefixWith>b"
+	    "</ReplaceKeyPrefixWith></Redirect></RoutingRule></RoutingRules>"
+	    "</WebsiteConfiguration>"), -1);
+	ck_assert_int_eq(wparse("<WebsiteConfiguration><RedirectAllRequestsTo>"
+	    "<Protocol>https</Protocol></RedirectAllRequestsTo></WebsiteConfiguration>"), -1);
+	ck_assert_int_eq(wparse("<WebsiteConfiguration><IndexDocument><Suffix>a/b.html"
+	    "</Suffix></IndexDocument></WebsiteConfiguration>"), -1);
+	ck_assert_int_eq(wparse("<WebsiteConfiguration><RoutingRules>"), -1);
+}
+END_TEST
+
+START_TEST(test_website_too_many_rules)
+{
+	static char doc[64 * 1024];
+	size_t off = 0;
+	int i;
+
+	off += (size_t)snprintf(doc + off, sizeof(doc) - off,
+	    "<WebsiteConfiguration><RoutingRules>");
+	for (i = 0; i < SITE_MAX_RULES + 1; i++)
+		off += (size_t)snprintf(doc + off, sizeof(doc) - off,
+		    "<RoutingRule><Redirect><HttpRedirectCode>302</HttpRedirectCode></Redirect>"
+		    "</RoutingRule>");
+	snprintf(doc + off, sizeof(doc) - off, "</RoutingRules></WebsiteConfiguration>");
+	ck_assert_int_eq(wparse(doc), -1);
+}
+END_TEST
+
+/* Long because it lists every test case, one line each. */
 static Suite *
 site_suite(void)
 {
@@ -1042,6 +1360,25 @@ site_suite(void)
 	tcase_add_test(tc, test_origin_listed);
 	tcase_add_test(tc, test_origin_any);
 	tcase_add_test(tc, test_origin_none);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("routing");
+	tcase_add_test(tc, test_route_none);
+	tcase_add_test(tc, test_route_replace_prefix);
+	tcase_add_test(tc, test_route_replace_key_host_protocol_code);
+	tcase_add_test(tc, test_route_error_condition);
+	tcase_add_test(tc, test_route_first_match_wins);
+	tcase_add_test(tc, test_route_redirect_all);
+	tcase_add_test(tc, test_route_no_open_redirect);
+	tcase_add_test(tc, test_rule_check);
+	tcase_add_test(tc, test_redirect_target);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("website_document");
+	tcase_add_test(tc, test_website_full);
+	tcase_add_test(tc, test_website_redirect_all);
+	tcase_add_test(tc, test_website_refused);
+	tcase_add_test(tc, test_website_too_many_rules);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dir_redirect");
