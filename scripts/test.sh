@@ -8,7 +8,7 @@
 #  3. runs `make distcheck` (the tarball builds and passes its tests);
 #  4. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
 #     runs the whole suite once more;
-#  5. the other areas: fuzzing, the Helm chart, Terraform, the container
+#  5. the other areas: fuzzing, the Helm chart, monitoring, Terraform, the container
 #     image, the packages, and last the end-to-end test of the Terraform
 #     deployment on a real Kubernetes cluster (tests/e2e/run.sh).
 #
@@ -102,6 +102,9 @@ if [ "${S3WWWD_TEST_QUICK:-0}" != 1 ]; then
 
 	step "Helm chart: lint, template, kubeconform, Pod Security, helm-unittest"
 	run_area helm bash tests/helm/run.sh
+
+	step "monitoring: promtool on the alerts, and Prometheus scraping s3wwwd for every dashboard and alert expression"
+	run_area monitoring env S3WWWD_BUILDDIR="$SRCDIR/build/plain" bash tests/monitoring/run.sh
 
 	step "Terraform: fmt, validate, terraform test, MinIO chart render, provisioning against MinIO"
 	run_area terraform env S3WWWD_BUILDDIR="$SRCDIR/build/plain" bash tests/terraform/run.sh

@@ -7,6 +7,10 @@
 #    schemas generated from Kubernetes' and the Prometheus Operator's own
 #    OpenAPI documents (scripts/tools.sh k8sschemas), and by Kubernetes' own
 #    Pod Security admission checks at the "restricted" level (psa-check);
+#  - the same for tests/helm/eso-values.yaml (externalSecret.enabled), whose
+#    ExternalSecret is validated against a schema made from the External
+#    Secrets Operator's own CRD (scripts/tools.sh esoschemas), and that it
+#    writes the Secret, with the keys, that the Deployment mounts;
 #  - the credentials never appear outside the Secret, and the configuration
 #    checksum rolls the pods exactly when the configuration changes;
 #  - values.schema.json rejects wrong types, unknown keys and bad values;
@@ -38,6 +42,7 @@ KUBECONFORM=$(bash scripts/tools.sh kubeconform)
 HELM_PLUGINS=$(bash scripts/tools.sh helmunittest)
 SCHEMAS=$(bash scripts/tools.sh k8sschemas)
 PSA_CHECK=$(bash scripts/tools.sh psacheck)
+ESO_SCHEMAS=$(bash scripts/tools.sh esoschemas)
 PY=/usr/bin/python3
 
 TMP=$(mktemp -d /tmp/s3wwwd-helm.XXXXXX)
@@ -152,6 +157,60 @@ elif [[ $out == *privileged* ]]; then
 	pass "psa-check rejects a privileged pod"
 else
 	fail "psa-check rejects a privileged pod" "$out"
+fi
+
+# ---- credentials from a secret manager ----------------------------------------------
+
+# externalSecret.enabled: the ExternalSecret is validated against the schema
+# made from the External Secrets Operator's own CRD (scripts/tools.sh
+# esoschemas), the other kinds against the Kubernetes schemas as above.  Its
+# values are not a set in values/, whose checks know only those schemas.
+ESO_VALUES=tests/helm/eso-values.yaml
+ESO_LOCATIONS=(
+	-schema-location "$ESO_SCHEMAS/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
+	-schema-location "$SCHEMAS/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+)
+check "helm lint --strict (external secret values)" \
+	"$HELM" lint --strict --kube-version "$KUBE_VERSION" "$CHART" -f "$ESO_VALUES"
+if out=$(template eso -f "$ESO_VALUES" 2>&1); then
+	pass "helm template (external secret values): $(grep -c '^kind:' "$TMP/eso.yaml") objects"
+	check "kubeconform -strict, ExternalSecret against the operator's CRD, Kubernetes $KUBE_VERSION (external secret values)" \
+		"$KUBECONFORM" -strict -summary -output text -kubernetes-version "$KUBE_VERSION" \
+		"${ESO_LOCATIONS[@]}" "$TMP/eso.yaml"
+	check "Pod Security Standard \"restricted\" (external secret values)" \
+		"$PSA_CHECK" -level restricted "$TMP/eso.yaml"
+	check "the ExternalSecret writes the Secret the Deployment mounts, with the keys it reads" \
+		"$PY" - "$TMP/eso.yaml" <<'EOF'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+kinds = [d["kind"] for d in docs]
+assert "Secret" not in kinds, "the chart renders a Secret of its own too"
+es = [d for d in docs if d["kind"] == "ExternalSecret"]
+assert len(es) == 1, "expected one ExternalSecret, got %d" % len(es)
+dep = [d for d in docs if d["kind"] == "Deployment"][0]
+vols = [v for v in dep["spec"]["template"]["spec"]["volumes"] if v["name"] == "credentials"]
+assert len(vols) == 1, "the Deployment mounts no credentials volume"
+target, secret = es[0]["spec"]["target"]["name"], vols[0]["secret"]["secretName"]
+assert target == secret, "ExternalSecret writes %s, the Deployment mounts %s" % (target, secret)
+written = sorted(d["secretKey"] for d in es[0]["spec"]["data"])
+read = sorted(i["key"] for i in vols[0]["secret"]["items"])
+assert written == read, "ExternalSecret writes keys %s, the Deployment reads %s" % (written, read)
+conf = [d for d in docs if d["kind"] == "ConfigMap"][0]["data"]["s3wwwd.conf"]
+for i in vols[0]["secret"]["items"]:
+    assert "/%s\";" % i["path"] in conf, "s3wwwd.conf does not read %s" % i["path"]
+EOF
+	# The schema is strict: a misspelt field of the ExternalSecret fails.
+	sed -e 's/^\( *\)remoteRef:/\1remoteRefs:/' "$TMP/eso.yaml" >"$TMP/eso-bad.yaml"
+	if out=$("$KUBECONFORM" -strict -output text -kubernetes-version "$KUBE_VERSION" \
+		"${ESO_LOCATIONS[@]}" "$TMP/eso-bad.yaml" 2>&1); then
+		fail "kubeconform rejects a misspelt ExternalSecret field" "$out"
+	elif [[ $out == *ExternalSecret*remoteRefs* ]]; then
+		pass "kubeconform rejects a misspelt ExternalSecret field (the CRD's schema is strict)"
+	else
+		fail "kubeconform rejects a misspelt ExternalSecret field" "$out"
+	fi
+else
+	fail "helm template (external secret values)" "$out"
 fi
 
 # ---- credentials and checksums -------------------------------------------------------

@@ -71,10 +71,30 @@ app.kubernetes.io/part-of: s3wwwd
 {{- define "s3wwwd.credentialsDir" -}}/var/run/secrets/s3wwwd{{- end }}
 {{- define "s3wwwd.caDir" -}}/var/run/s3wwwd/ca{{- end }}
 
-{{/* "" when the pod gets no credentials (anonymous). */}}
+{{/*
+The name of the credentials Secret the pods mount; "" when they get no
+credentials (anonymous).  One source at a time: credentials.create,
+credentials.anonymous or externalSecret.enabled, or else (none of them)
+credentials.existingSecret.
+*/}}
 {{- define "s3wwwd.credentialsSecretName" -}}
 {{- $c := .Values.credentials }}
-{{- if $c.anonymous }}
+{{- $es := .Values.externalSecret }}
+{{- if $es.enabled }}
+{{- if or $c.create $c.anonymous }}
+{{- fail (printf "externalSecret.enabled is set together with credentials.%s; choose one credentials source (the ExternalSecret's Secret, credentials.create, credentials.anonymous or credentials.existingSecret)" (ternary "create" "anonymous" (and $c.create true))) }}
+{{- end }}
+{{- if or $c.accessKey $c.secretKey }}
+{{- fail "credentials.accessKey/secretKey are only used with credentials.create=true; with externalSecret.enabled the keys come from the secret manager (externalSecret.accessKey/secretKey)" }}
+{{- end }}
+{{- if not $es.secretStoreRef.name }}
+{{- fail "externalSecret.enabled needs externalSecret.secretStoreRef.name: the SecretStore or ClusterSecretStore to read the keys from" }}
+{{- end }}
+{{- if not (and $es.accessKey.key $es.secretKey.key) }}
+{{- fail "externalSecret.enabled needs externalSecret.accessKey.key and externalSecret.secretKey.key: where the keys are in the secret manager" }}
+{{- end }}
+{{- default (printf "%s-credentials" (include "s3wwwd.fullname" .)) $es.target.name }}
+{{- else if $c.anonymous }}
 {{- if or $c.create $c.accessKey $c.secretKey }}
 {{- fail "credentials.anonymous is set together with credentials.create/accessKey/secretKey; choose one" }}
 {{- end }}
@@ -89,8 +109,14 @@ app.kubernetes.io/part-of: s3wwwd
 {{- end }}
 {{- $c.existingSecret }}
 {{- else }}
-{{- fail "set credentials.existingSecret, or credentials.create with accessKey/secretKey, or credentials.anonymous for a public bucket" }}
+{{- fail "set credentials.existingSecret, or credentials.create with accessKey/secretKey, or externalSecret.enabled (External Secrets Operator), or credentials.anonymous for a public bucket" }}
 {{- end }}
+{{- end }}
+
+{{/* "true" when the pods also read a session token (temporary credentials),
+which only the ExternalSecret provides. */}}
+{{- define "s3wwwd.sessionToken" -}}
+{{- if and .Values.externalSecret.enabled .Values.externalSecret.sessionToken.key }}true{{ end }}
 {{- end }}
 
 {{/* Configuration ------------------------------------------------------------- */}}
@@ -136,6 +162,9 @@ s3: {
   # Files from the Secret volume; re-read when s3wwwd reloads (SIGHUP).
   access_key_file = {{ include "s3wwwd.str" (printf "%s/access_key" (include "s3wwwd.credentialsDir" .)) }};
   secret_key_file = {{ include "s3wwwd.str" (printf "%s/secret_key" (include "s3wwwd.credentialsDir" .)) }};
+{{- if include "s3wwwd.sessionToken" . }}
+  session_token_file = {{ include "s3wwwd.str" (printf "%s/session_token" (include "s3wwwd.credentialsDir" .)) }};
+{{- end }}
 {{- end }}
 };
 
