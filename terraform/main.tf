@@ -1,123 +1,49 @@
-# s3wwwd on Kubernetes: the official MinIO chart, a Job that seeds the site
-# bucket with s3wwwd-seed, then the s3wwwd chart.  The order is
+# s3wwwd on Kubernetes: the root configuration.  It configures the providers
+# (providers.tf, pinned in versions.tf) and calls the module that does the
+# work, modules/s3wwwd-site:
 #
-#   Secrets -> helm_release.minio -> kubernetes_job_v1.seed -> helm_release.s3wwwd
+#   Secrets -> helm_release.minio -> kubernetes_job_v1.credentials
+#           -> kubernetes_job_v1.seed -> helm_release.s3wwwd
 #
-# and comes from Terraform dependencies only (no Helm hooks between charts).
-# tests/terraform/run.sh checks these edges in `terraform graph`.
+# Settings per environment: environments/dev.tfvars, environments/prod.tfvars
+# (terraform apply -var-file=environments/prod.tfvars).  State that was made
+# before the module existed moves into it without a change (moved.tf).
 
-locals {
-  namespace = var.create_namespace ? kubernetes_namespace_v1.this[0].metadata[0].name : var.namespace
+module "site" {
+  source = "./modules/s3wwwd-site"
 
-  labels = {
-    "app.kubernetes.io/part-of"    = "s3wwwd"
-    "app.kubernetes.io/managed-by" = "terraform"
-  }
-
-  # Names are derived from variables only (never from resource attributes) so
-  # that the chart values below are known at plan time and can be rendered
-  # offline by `terraform console` in the tests.
-  minio_service  = var.minio_release_name # fullnameOverride below
-  minio_endpoint = "http://${local.minio_service}.${var.namespace}.svc:9000"
-
-  minio_root_secret = "${var.minio_release_name}-root-credentials"
-  minio_root_user   = "minio-root"
-
-  # s3wwwd reads the site with its own user; only the seeding Job can write.
-  reader_user   = "s3wwwd-reader"
-  reader_secret = "${var.s3wwwd_release_name}-reader-credentials"
-  reader_policy = "${var.s3wwwd_release_name}-site-read"
-  writer_user   = "s3wwwd-seed"
-  writer_secret = "${var.s3wwwd_release_name}-seed-credentials"
-  writer_policy = "${var.s3wwwd_release_name}-site-write"
-
-  # Key names inside the two user Secrets.  The MinIO chart reads the
-  # secret key from them (users[].existingSecretKey), the seeding Job and
-  # s3wwwd mount them as files.
-  access_key_key = "accessKey"
-  secret_key_key = "secretKey"
-
-  image = "${var.s3wwwd_image.repository}:${var.s3wwwd_image.tag}"
-
-  pod_security_level = var.minio_persistence.enabled ? "restricted" : "baseline"
-}
-
-resource "kubernetes_namespace_v1" "this" {
-  count = var.create_namespace ? 1 : 0
-
-  metadata {
-    name = var.namespace
-    # Pod Security: every pod here meets "restricted" (minio.tf sets the
-    # MinIO chart's security contexts), and the API server refuses any that
-    # does not.  Without persistence the MinIO chart drops its security
-    # contexts, so only "baseline" can be enforced then.
-    labels = merge(local.labels, {
-      "pod-security.kubernetes.io/enforce" = local.pod_security_level
-      "pod-security.kubernetes.io/warn"    = "restricted"
-      "pod-security.kubernetes.io/audit"   = "restricted"
-    })
-  }
-}
-
-# ---- credentials -----------------------------------------------------------------
-#
-# Generated here, stored only in Kubernetes Secrets (and, as always with
-# Terraform, in the state: keep the state private).  Chart values name the
-# Secrets; they never carry the secrets themselves.
-#
-# No special characters: the MinIO chart's provisioning scripts put the root
-# password on an unquoted shell command line (`mc alias set ... $ACCESS
-# $SECRET`), where quotes or spaces would break it.  40 alphanumerics are
-# still about 238 bits.
-
-resource "random_password" "minio_root" {
-  length  = 40
-  special = false
-}
-
-resource "random_password" "reader" {
-  length  = 40
-  special = false
-}
-
-resource "random_password" "writer" {
-  length  = 40
-  special = false
-}
-
-resource "kubernetes_secret_v1" "minio_root" {
-  metadata {
-    name      = local.minio_root_secret
-    namespace = local.namespace
-    labels    = local.labels
-  }
-  # The key names the MinIO chart expects of existingSecret.
-  data = {
-    rootUser     = local.minio_root_user
-    rootPassword = random_password.minio_root.result
-  }
-}
-
-resource "kubernetes_secret_v1" "reader" {
-  metadata {
-    name      = local.reader_secret
-    namespace = local.namespace
-    labels    = local.labels
-  }
-  data = {
-    (local.access_key_key) = local.reader_user
-    (local.secret_key_key) = random_password.reader.result
-  }
-}
-
-resource "kubernetes_secret_v1" "writer" {
-  metadata {
-    name      = local.writer_secret
-    namespace = local.namespace
-    labels    = local.labels
-  }
-  data = {
-    (local.access_key_key) = local.writer_user
-    (local.secret_key_key) = random_password.writer.result
-  }
+  namespace                       = var.namespace
+  create_namespace                = var.create_namespace
+  bucket                          = var.bucket
+  site_dir                        = var.site_dir
+  site_files                      = var.site_files
+  site_urls                       = var.site_urls
+  seed_cache_control              = var.seed_cache_control
+  seed_sync                       = var.seed_sync
+  seed_wait_seconds               = var.seed_wait_seconds
+  seed_backoff_limit              = var.seed_backoff_limit
+  seed_active_deadline_seconds    = var.seed_active_deadline_seconds
+  seed_ttl_seconds_after_finished = var.seed_ttl_seconds_after_finished
+  minio_release_name              = var.minio_release_name
+  minio_chart_repository          = var.minio_chart_repository
+  minio_chart_version             = var.minio_chart_version
+  minio_chart_path                = var.minio_chart_path
+  minio_image                     = var.minio_image
+  mc_image                        = var.mc_image
+  minio_mode                      = var.minio_mode
+  minio_replicas                  = var.minio_replicas
+  minio_drives_per_node           = var.minio_drives_per_node
+  minio_persistence               = var.minio_persistence
+  minio_resources                 = var.minio_resources
+  minio_extra_values              = var.minio_extra_values
+  s3wwwd_release_name             = var.s3wwwd_release_name
+  s3wwwd_chart_path               = var.s3wwwd_chart_path
+  s3wwwd_image                    = var.s3wwwd_image
+  image_pull_secrets              = var.image_pull_secrets
+  s3wwwd_replicas                 = var.s3wwwd_replicas
+  s3wwwd_pod_anti_affinity        = var.s3wwwd_pod_anti_affinity
+  s3wwwd_pod_disruption_budget    = var.s3wwwd_pod_disruption_budget
+  s3wwwd_autoscaling              = var.s3wwwd_autoscaling
+  s3wwwd_extra_values             = var.s3wwwd_extra_values
+  helm_timeout_seconds            = var.helm_timeout_seconds
 }

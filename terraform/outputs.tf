@@ -1,64 +1,58 @@
-# Names and addresses only: no output carries a credential.  The keys are in
-# the Secrets named below (kubectl get secret NAME -o jsonpath=...).
+# The module's outputs, passed through.  Names and addresses only: no
+# output carries a credential (the keys are in the Secrets named by
+# credential_secret_names: kubectl get secret NAME -o jsonpath=...).
 
 output "url" {
   description = "In-cluster URL of the site (the s3wwwd Service). From outside: kubectl -n NAMESPACE port-forward svc/SERVICE 8080:80."
-  value       = "http://${helm_release.s3wwwd.name}.${local.namespace}.svc/"
+  value       = module.site.url
 }
 
 output "namespace" {
   description = "Namespace everything is installed in."
-  value       = local.namespace
+  value       = module.site.namespace
 }
 
 output "minio_release_name" {
   description = "Helm release name of MinIO (also its Service name)."
-  value       = helm_release.minio.name
+  value       = module.site.minio_release_name
 }
 
 output "s3wwwd_release_name" {
   description = "Helm release name of s3wwwd (also its Service name)."
-  value       = helm_release.s3wwwd.name
+  value       = module.site.s3wwwd_release_name
 }
 
 output "minio_endpoint" {
   description = "In-cluster S3 endpoint of MinIO."
-  value       = local.minio_endpoint
+  value       = module.site.minio_endpoint
 }
 
 output "bucket" {
   description = "The bucket that holds the site."
-  value       = var.bucket
+  value       = module.site.bucket
 }
 
 output "seed_job_name" {
   description = "Name of the seeding Job; it changes (and the Job re-runs) when the content or the seeding options change."
-  value       = kubernetes_job_v1.seed.metadata[0].name
+  value       = module.site.seed_job_name
 }
 
 output "site_configmap_name" {
   description = "Name of the ConfigMap holding the site files."
-  value       = kubernetes_config_map_v1.site.metadata[0].name
+  value       = module.site.site_configmap_name
 }
 
 output "credential_secret_names" {
   description = "Secrets holding the generated credentials: MinIO root, s3wwwd's read-only user, the seeding Job's writer."
-  value = {
-    minio_root = kubernetes_secret_v1.minio_root.metadata[0].name
-    reader     = kubernetes_secret_v1.reader.metadata[0].name
-    writer     = kubernetes_secret_v1.writer.metadata[0].name
-  }
+  value       = module.site.credential_secret_names
 }
 
 output "chart_values_sha256" {
   description = "Fingerprints of the values given to each chart: if one changes between two applies, that release was upgraded."
-  value = {
-    minio  = sha256(join("\n---\n", helm_release.minio.values))
-    s3wwwd = sha256(join("\n---\n", helm_release.s3wwwd.values))
-  }
+  value       = module.site.chart_values_sha256
 }
 
 output "credentials_job_name" {
   description = "Name of the Job that gives MinIO the users' passwords; it changes (and the Job re-runs) when a password is rotated."
-  value       = kubernetes_job_v1.credentials.metadata[0].name
+  value       = module.site.credentials_job_name
 }

@@ -1,3 +1,9 @@
+# The root's inputs: the cluster the providers talk to, and every input of
+# the module (modules/s3wwwd-site), with the same type, default and
+# description, passed through unchanged in main.tf.  The module validates
+# them (its error names the rule); tests/terraform/run.sh checks that the
+# two lists stay the same (tfdocs.py --check-root).
+
 # ---- cluster -------------------------------------------------------------------
 
 variable "kubeconfig_path" {
@@ -18,16 +24,13 @@ variable "kube_context" {
   default     = null
 }
 
+# ---- passed to the module ------------------------------------------------------
+
 variable "namespace" {
   description = "Namespace for MinIO, the seeding Job and s3wwwd."
   type        = string
   default     = "s3wwwd"
   nullable    = false
-
-  validation {
-    condition     = length(var.namespace) <= 63 && can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", var.namespace))
-    error_message = "namespace must be a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit."
-  }
 }
 
 variable "create_namespace" {
@@ -44,19 +47,10 @@ variable "bucket" {
   type        = string
   default     = "s3wwwd-site"
   nullable    = false
-
-  validation {
-    condition = (
-      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket)) &&
-      !strcontains(var.bucket, "..") &&
-      !can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.bucket))
-    )
-    error_message = "bucket must be a valid S3 bucket name: 3-63 characters of lower-case letters, digits, '.' and '-', starting and ending with a letter or digit, no '..', not an IP address."
-  }
 }
 
 variable "site_dir" {
-  description = "Directory holding the site files; null means the project's demo site (../site)."
+  description = "Directory holding the site files; null means the project's demo site (site/ at the top of the repository)."
   type        = string
   default     = null
 }
@@ -66,16 +60,6 @@ variable "site_files" {
   type        = list(string)
   default     = ["index.html", "s3wwwd.gif"]
   nullable    = false
-
-  validation {
-    # ConfigMap keys; names starting with ".." are the kubelet's own entries.
-    condition     = alltrue([for f in var.site_files : can(regex("^[-._a-zA-Z0-9]+$", f)) && !startswith(f, "..")])
-    error_message = "site_files entries must be plain file names (letters, digits, '-', '_', '.'; no '/', not starting with '..')."
-  }
-  validation {
-    condition     = length(distinct(var.site_files)) == length(var.site_files)
-    error_message = "site_files must not list a file twice."
-  }
 }
 
 variable "site_urls" {
@@ -83,26 +67,12 @@ variable "site_urls" {
   type        = map(string)
   default     = {}
   nullable    = false
-
-  validation {
-    condition     = alltrue([for u in values(var.site_urls) : can(regex("^https?://[^\\s]+$", u))])
-    error_message = "site_urls values must be http:// or https:// URLs."
-  }
-  validation {
-    condition     = alltrue([for k in keys(var.site_urls) : can(regex("^[^/\\s=][^\\s=]*$", k)) && length(k) <= 1024])
-    error_message = "site_urls keys are object keys: no leading '/', no spaces, no '=', at most 1024 characters."
-  }
 }
 
 variable "seed_cache_control" {
   description = "Cache-Control stored with every uploaded object (s3wwwd passes it on); null stores none."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.seed_cache_control == null || can(regex("^[ -~]{1,256}$", coalesce(var.seed_cache_control, "x")))
-    error_message = "seed_cache_control must be 1-256 printable ASCII characters."
-  }
 }
 
 variable "seed_sync" {
@@ -119,11 +89,6 @@ variable "seed_wait_seconds" {
   type        = number
   default     = 300
   nullable    = false
-
-  validation {
-    condition     = var.seed_wait_seconds >= 1 && var.seed_wait_seconds <= 3600 && floor(var.seed_wait_seconds) == var.seed_wait_seconds
-    error_message = "seed_wait_seconds must be a whole number from 1 to 3600."
-  }
 }
 
 variable "seed_backoff_limit" {
@@ -131,11 +96,6 @@ variable "seed_backoff_limit" {
   type        = number
   default     = 3
   nullable    = false
-
-  validation {
-    condition     = var.seed_backoff_limit >= 0 && var.seed_backoff_limit <= 10 && floor(var.seed_backoff_limit) == var.seed_backoff_limit
-    error_message = "seed_backoff_limit must be a whole number from 0 to 10."
-  }
 }
 
 variable "seed_active_deadline_seconds" {
@@ -143,22 +103,12 @@ variable "seed_active_deadline_seconds" {
   type        = number
   default     = 900
   nullable    = false
-
-  validation {
-    condition     = var.seed_active_deadline_seconds >= 60 && var.seed_active_deadline_seconds <= 86400 && floor(var.seed_active_deadline_seconds) == var.seed_active_deadline_seconds
-    error_message = "seed_active_deadline_seconds must be a whole number from 60 to 86400."
-  }
 }
 
 variable "seed_ttl_seconds_after_finished" {
   description = "Let Kubernetes delete the finished seeding Job after this many seconds. Null (the default) keeps it: a Job deleted behind Terraform's back is re-created, so re-run, by the next apply."
   type        = number
   default     = null
-
-  validation {
-    condition     = var.seed_ttl_seconds_after_finished == null || try(var.seed_ttl_seconds_after_finished >= 0 && floor(var.seed_ttl_seconds_after_finished) == var.seed_ttl_seconds_after_finished, false)
-    error_message = "seed_ttl_seconds_after_finished must be null or a whole number >= 0."
-  }
 }
 
 # ---- MinIO (the official chart) -----------------------------------------------
@@ -168,11 +118,6 @@ variable "minio_release_name" {
   type        = string
   default     = "minio"
   nullable    = false
-
-  validation {
-    condition     = length(var.minio_release_name) <= 40 && can(regex("^[a-z]([-a-z0-9]*[a-z0-9])?$", var.minio_release_name))
-    error_message = "minio_release_name must be a DNS-1123 label starting with a letter, at most 40 characters (names are derived from it)."
-  }
 }
 
 variable "minio_chart_repository" {
@@ -180,11 +125,6 @@ variable "minio_chart_repository" {
   type        = string
   default     = "https://charts.min.io/"
   nullable    = false
-
-  validation {
-    condition     = can(regex("^(https?|oci)://", var.minio_chart_repository))
-    error_message = "minio_chart_repository must be an http(s):// or oci:// URL."
-  }
 }
 
 variable "minio_chart_version" {
@@ -192,11 +132,6 @@ variable "minio_chart_version" {
   type        = string
   default     = "5.4.0"
   nullable    = false
-
-  validation {
-    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.minio_chart_version))
-    error_message = "minio_chart_version must be an exact version such as 5.4.0, not a range."
-  }
 }
 
 variable "minio_chart_path" {
@@ -212,11 +147,6 @@ variable "minio_image" {
     tag        = string
   })
   default = null
-
-  validation {
-    condition     = var.minio_image == null || try(length(var.minio_image.repository) > 0 && length(var.minio_image.tag) > 0 && var.minio_image.tag != "latest", false)
-    error_message = "minio_image needs a repository and a pinned tag (not \"latest\")."
-  }
 }
 
 variable "mc_image" {
@@ -226,11 +156,6 @@ variable "mc_image" {
     tag        = string
   })
   default = null
-
-  validation {
-    condition     = var.mc_image == null || try(length(var.mc_image.repository) > 0 && length(var.mc_image.tag) > 0 && var.mc_image.tag != "latest", false)
-    error_message = "mc_image needs a repository and a pinned tag (not \"latest\")."
-  }
 }
 
 variable "minio_mode" {
@@ -238,11 +163,6 @@ variable "minio_mode" {
   type        = string
   default     = "standalone"
   nullable    = false
-
-  validation {
-    condition     = contains(["standalone", "distributed"], var.minio_mode)
-    error_message = "minio_mode must be \"standalone\" or \"distributed\"."
-  }
 }
 
 variable "minio_replicas" {
@@ -250,11 +170,6 @@ variable "minio_replicas" {
   type        = number
   default     = 1
   nullable    = false
-
-  validation {
-    condition     = var.minio_replicas >= 1 && var.minio_replicas <= 32 && floor(var.minio_replicas) == var.minio_replicas
-    error_message = "minio_replicas must be a whole number from 1 to 32."
-  }
 }
 
 variable "minio_drives_per_node" {
@@ -262,11 +177,6 @@ variable "minio_drives_per_node" {
   type        = number
   default     = 1
   nullable    = false
-
-  validation {
-    condition     = var.minio_drives_per_node >= 1 && var.minio_drives_per_node <= 16 && floor(var.minio_drives_per_node) == var.minio_drives_per_node
-    error_message = "minio_drives_per_node must be a whole number from 1 to 16."
-  }
 }
 
 variable "minio_persistence" {
@@ -278,11 +188,6 @@ variable "minio_persistence" {
   })
   default  = {}
   nullable = false
-
-  validation {
-    condition     = can(regex("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", var.minio_persistence.size))
-    error_message = "minio_persistence.size must be a Kubernetes quantity such as 10Gi."
-  }
 }
 
 variable "minio_resources" {
@@ -293,14 +198,6 @@ variable "minio_resources" {
   })
   default  = {}
   nullable = false
-
-  validation {
-    condition = alltrue([
-      for k in concat(keys(var.minio_resources.requests), keys(var.minio_resources.limits)) :
-      contains(["cpu", "memory", "ephemeral-storage"], k)
-    ])
-    error_message = "minio_resources may only name cpu, memory and ephemeral-storage."
-  }
 }
 
 variable "minio_extra_values" {
@@ -308,11 +205,6 @@ variable "minio_extra_values" {
   type        = list(string)
   default     = []
   nullable    = false
-
-  validation {
-    condition     = alltrue([for v in var.minio_extra_values : can(keys(yamldecode(v)))])
-    error_message = "Each minio_extra_values entry must be a YAML mapping."
-  }
 }
 
 # ---- s3wwwd ----------------------------------------------------------------------
@@ -322,15 +214,10 @@ variable "s3wwwd_release_name" {
   type        = string
   default     = "s3wwwd"
   nullable    = false
-
-  validation {
-    condition     = length(var.s3wwwd_release_name) <= 40 && can(regex("^[a-z]([-a-z0-9]*[a-z0-9])?$", var.s3wwwd_release_name))
-    error_message = "s3wwwd_release_name must be a DNS-1123 label starting with a letter, at most 40 characters (names are derived from it)."
-  }
 }
 
 variable "s3wwwd_chart_path" {
-  description = "Path of the s3wwwd Helm chart; null means the project's chart (../helm/s3wwwd)."
+  description = "Path of the s3wwwd Helm chart; null means the project's chart (helm/s3wwwd at the top of the repository)."
   type        = string
   default     = null
 }
@@ -347,19 +234,6 @@ variable "s3wwwd_image" {
     tag        = "0.1.0"
   }
   nullable = false
-
-  validation {
-    condition     = can(regex("^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$", var.s3wwwd_image.repository))
-    error_message = "s3wwwd_image.repository must be an image reference without tag, e.g. registry.example.com/s3wwwd."
-  }
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.s3wwwd_image.tag)) && lower(var.s3wwwd_image.tag) != "latest"
-    error_message = "s3wwwd_image.tag must be a pinned image tag; \"latest\" is not allowed."
-  }
-  validation {
-    condition     = contains(["IfNotPresent", "Always", "Never"], var.s3wwwd_image.pull_policy)
-    error_message = "s3wwwd_image.pull_policy must be IfNotPresent, Always or Never."
-  }
 }
 
 variable "image_pull_secrets" {
@@ -367,11 +241,6 @@ variable "image_pull_secrets" {
   type        = list(string)
   default     = []
   nullable    = false
-
-  validation {
-    condition     = alltrue([for s in var.image_pull_secrets : can(regex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", s))])
-    error_message = "image_pull_secrets must be Secret names."
-  }
 }
 
 variable "s3wwwd_replicas" {
@@ -379,11 +248,34 @@ variable "s3wwwd_replicas" {
   type        = number
   default     = 2
   nullable    = false
+}
 
-  validation {
-    condition     = var.s3wwwd_replicas >= 1 && var.s3wwwd_replicas <= 50 && floor(var.s3wwwd_replicas) == var.s3wwwd_replicas
-    error_message = "s3wwwd_replicas must be a whole number from 1 to 50."
-  }
+variable "s3wwwd_pod_anti_affinity" {
+  description = "Pod anti-affinity of the s3wwwd pods over nodes (kubernetes.io/hostname): \"none\" (the chart's topology spread only), \"preferred\" (the scheduler avoids two pods on one node when it can) or \"required\" (never two on one node: needs as many schedulable nodes as pods, autoscaled ones included)."
+  type        = string
+  default     = "none"
+  nullable    = false
+}
+
+variable "s3wwwd_pod_disruption_budget" {
+  description = "The s3wwwd PodDisruptionBudget: exactly one of min_available and max_unavailable, each a number (\"1\") or a percentage (\"50%\"). Null keeps the chart's default (a budget with maxUnavailable 1); enabled = false renders none."
+  type = object({
+    enabled         = optional(bool, true)
+    min_available   = optional(string)
+    max_unavailable = optional(string)
+  })
+  default = null
+}
+
+variable "s3wwwd_autoscaling" {
+  description = "A HorizontalPodAutoscaler for s3wwwd between min_replicas and max_replicas (s3wwwd_replicas is then ignored by the chart). Needs the cluster's metrics API (metrics-server). A target of 0 leaves that metric out; at least one must be set. Null: no autoscaler."
+  type = object({
+    min_replicas                         = number
+    max_replicas                         = number
+    target_cpu_utilization_percentage    = optional(number, 70)
+    target_memory_utilization_percentage = optional(number, 0)
+  })
+  default = null
 }
 
 variable "s3wwwd_extra_values" {
@@ -391,11 +283,6 @@ variable "s3wwwd_extra_values" {
   type        = list(string)
   default     = []
   nullable    = false
-
-  validation {
-    condition     = alltrue([for v in var.s3wwwd_extra_values : can(keys(yamldecode(v)))])
-    error_message = "Each s3wwwd_extra_values entry must be a YAML mapping."
-  }
 }
 
 variable "helm_timeout_seconds" {
@@ -403,9 +290,4 @@ variable "helm_timeout_seconds" {
   type        = number
   default     = 600
   nullable    = false
-
-  validation {
-    condition     = var.helm_timeout_seconds >= 60 && var.helm_timeout_seconds <= 3600
-    error_message = "helm_timeout_seconds must be from 60 to 3600."
-  }
 }

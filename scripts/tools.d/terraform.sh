@@ -11,9 +11,11 @@
 #                                  filesystem mirror holding the three builds
 #   scripts/tools.sh mc            prints the path of the MinIO client
 #
-# Terraform 1.8.5: `terraform test` with mock_provider (new in 1.7), and it
-# builds with Go 1.26 (about 6 CPU-minutes, 10-16 minutes on two busy
-# cores).  The providers go through the proxy under pseudo
+# Terraform 1.11.4: `terraform test` with mock_provider (new in 1.7), and the
+# S3 backend's native lock file (use_lockfile, new in 1.10, generally
+# available since 1.11; terraform/environments/backend-minio.hcl and
+# tests/terraform/run.sh use it).  It builds with Go 1.26 (about 6
+# CPU-minutes, 10-16 minutes on two busy cores).  The providers go through the proxy under pseudo
 # versions (their go.mod files lack the /v3 suffix, so their v3.x tags are not
 # valid module versions); the proxy only serves the versions listed below.
 # Each is labelled in the mirror with the release it is (version/VERSION in
@@ -27,7 +29,7 @@
 TOOLS+=(terraform tfproviders mc)
 
 TERRAFORM_MODULE=github.com/hashicorp/terraform
-TERRAFORM_VERSION=v1.8.5
+TERRAFORM_VERSION=v1.11.4
 
 # name|module@version|version label in the mirror
 TF_PROVIDERS=(
@@ -62,13 +64,56 @@ go_build_tool() {
 	say "built ${mod%@*} in $((SECONDS - t0))s"
 }
 
+# Since 1.10 Terraform's go.mod replaces its backends (and internal/legacy)
+# with directories of the same repository that are modules of their own, so
+# `go install module@version` refuses it and the module's zip lacks those
+# directories.  The proxy serves each of them at the release's commit (the
+# pseudo-version below, whose date and hash are v1.11.4's): lay them into a
+# writable copy of the release's module and build that.
+TERRAFORM_SUBMODULE_VERSION=v0.0.0-20250409131005-35645b8fca68
+TERRAFORM_SUBMODULES=(
+	internal/backend/remote-state/azure internal/backend/remote-state/consul
+	internal/backend/remote-state/cos internal/backend/remote-state/gcs
+	internal/backend/remote-state/kubernetes internal/backend/remote-state/oss
+	internal/backend/remote-state/pg internal/backend/remote-state/s3
+	internal/legacy
+)
+
+# mod_dir MODULE@VERSION: download a module and print its directory in the
+# module cache.
+mod_dir() {
+	GOTOOLCHAIN=local GOFLAGS=-mod=mod "$GO" mod download -json "$1" |
+		python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["Dir"]) if d.get("Dir") else sys.exit(d.get("Error", "no Dir"))'
+}
+
 build_terraform() {
 	local out=$1
 	tf_check_go
 	say "building terraform $TERRAFORM_VERSION with $GO (about 10 minutes the first time on two cores)"
-	# dev=no: report "1.8.5" like a release build, not "1.8.5-dev".
-	go_build_tool "$out" "$CACHE/.terraform-build.log" "$TERRAFORM_MODULE@$TERRAFORM_VERSION" \
-		"-s -w -X github.com/hashicorp/terraform/version.dev=no" || return 1
+	local src="$out/.src" dir sub t0=$SECONDS
+	dir=$(mod_dir "$TERRAFORM_MODULE@$TERRAFORM_VERSION") || return 1
+	mkdir -p "$src"
+	cp -R "$dir/." "$src/"
+	chmod -R u+w "$src"
+	for sub in "${TERRAFORM_SUBMODULES[@]}"; do
+		grep -q "=> ./$sub\$" "$src/go.mod" || { say "go.mod of terraform $TERRAFORM_VERSION does not replace $sub"; return 1; }
+		dir=$(mod_dir "$TERRAFORM_MODULE/$sub@$TERRAFORM_SUBMODULE_VERSION") || return 1
+		rm -rf "${src:?}/$sub"
+		mkdir -p "$src/$sub"
+		cp -R "$dir/." "$src/$sub/"
+		chmod -R u+w "$src/$sub"
+	done
+	# Go 1.26 no longer knows the godebug setting tlskyber (the Kyber draft
+	# key exchange is gone); tlsmlkem=0 turns off its successor, as the
+	# release meant for the post-quantum key exchange.
+	grep -q '^godebug tlskyber=0$' "$src/go.mod" || { say "go.mod of terraform $TERRAFORM_VERSION changed (godebug)"; return 1; }
+	sed -i 's/^godebug tlskyber=0$/godebug tlsmlkem=0/' "$src/go.mod"
+	# dev=no: report "1.11.4" like a release build, not "1.11.4-dev".
+	logged "$CACHE/.terraform-build.log" env -C "$src" CGO_ENABLED=0 GOTOOLCHAIN=local \
+		GOFLAGS="-trimpath -p=2 -buildvcs=false -mod=mod" "$GO" build \
+		-ldflags="-s -w -X github.com/hashicorp/terraform/version.dev=no" -o "$out/terraform" . || return 1
+	rm -rf "$src"
+	say "built terraform in $((SECONDS - t0))s"
 	"$out/terraform" version >/dev/null 2>&1 || { say "built terraform does not run"; return 1; }
 }
 

@@ -3,10 +3,17 @@
 # The runs share one state: "initial" installs everything, "unchanged" applies
 # the same input again, "changed" applies other content.
 
+# Every run applies the module (modules/s3wwwd-site) itself, so that the
+# assertions can look at its resources; tests/root.tftest.hcl and
+# tests/environments/ go through the root configuration.
 mock_provider "helm" {}
 mock_provider "kubernetes" {}
 
 run "initial" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = apply
 
   assert {
@@ -63,6 +70,10 @@ run "initial" {
 }
 
 run "unchanged" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = apply
 
   assert {
@@ -72,6 +83,10 @@ run "unchanged" {
 }
 
 run "changed" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = apply
 
   variables {
@@ -94,6 +109,10 @@ run "changed" {
 }
 
 run "urls_and_options" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = apply
 
   variables {

@@ -2,10 +2,17 @@
 # the MinIO chart is told, and how a new password reaches MinIO and s3wwwd.
 # The cluster providers are mocked; tests/e2e/run.sh does the same for real.
 
+# Every run applies the module (modules/s3wwwd-site) itself, so that the
+# assertions can look at its resources; tests/root.tftest.hcl and
+# tests/environments/ go through the root configuration.
 mock_provider "helm" {}
 mock_provider "kubernetes" {}
 
 run "restricted_with_persistence" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = plan
 
   assert {
@@ -28,6 +35,10 @@ run "restricted_with_persistence" {
 }
 
 run "baseline_without_persistence" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = plan
   variables { minio_persistence = { enabled = false } }
 
@@ -38,6 +49,10 @@ run "baseline_without_persistence" {
 }
 
 run "images_override_the_chart" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = plan
   variables {
     minio_image = { repository = "localhost/s3wwwd-cluster/minio", tag = "1" }
@@ -51,6 +66,10 @@ run "images_override_the_chart" {
 }
 
 run "chart_images_by_default" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = plan
 
   assert {
@@ -64,10 +83,18 @@ run "chart_images_by_default" {
 # annotation on s3wwwd's pods (so they restart with the new Secret); neither
 # carries the password itself.
 run "first" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = apply
 }
 
 run "rotated" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = apply
   # A new password, as `terraform apply -replace=random_password.reader`
   # makes one.
@@ -98,6 +125,10 @@ run "rotated" {
 }
 
 run "credentials_job_is_restricted" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = plan
 
   assert {

@@ -1,10 +1,17 @@
 # What the configuration hands to the official MinIO chart (plan only).
 # tests/terraform/run.sh also renders the real chart with these values.
 
+# Every run applies the module (modules/s3wwwd-site) itself, so that the
+# assertions can look at its resources; tests/root.tftest.hcl and
+# tests/environments/ go through the root configuration.
 mock_provider "helm" {}
 mock_provider "kubernetes" {}
 
 run "defaults_standalone" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = plan
 
   assert {
@@ -58,6 +65,10 @@ run "defaults_standalone" {
 }
 
 run "reader_policy_is_read_only_on_the_bucket" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = plan
 
   variables {
@@ -100,6 +111,10 @@ run "reader_policy_is_read_only_on_the_bucket" {
 }
 
 run "distributed_with_persistence_settings" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = plan
 
   variables {
@@ -128,6 +143,10 @@ run "distributed_with_persistence_settings" {
 }
 
 run "persistence_off" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = plan
 
   variables {
@@ -141,6 +160,10 @@ run "persistence_off" {
 }
 
 run "local_chart_path_replaces_repository" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = plan
 
   variables {

@@ -7,10 +7,17 @@
 # test file starts from an empty state; tests/terraform/run.sh proves this
 # file fails once the dependency is removed.)
 
+# Every run applies the module (modules/s3wwwd-site) itself, so that the
+# assertions can look at its resources; tests/root.tftest.hcl and
+# tests/environments/ go through the root configuration.
 mock_provider "helm" {}
 mock_provider "kubernetes" {}
 
 run "target_job" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = apply
 
   plan_options {

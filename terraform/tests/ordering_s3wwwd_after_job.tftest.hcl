@@ -4,10 +4,17 @@
 # release on an empty state must also run the Job (and, through it, install
 # MinIO).  Without the dependency the Job is not created and this fails.
 
+# Every run applies the module (modules/s3wwwd-site) itself, so that the
+# assertions can look at its resources; tests/root.tftest.hcl and
+# tests/environments/ go through the root configuration.
 mock_provider "helm" {}
 mock_provider "kubernetes" {}
 
 run "target_s3wwwd" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = apply
 
   plan_options {

@@ -3,10 +3,17 @@
 # The cluster providers are mocked; random is the real provider, so the
 # passwords checked below are really generated ones, different every run.
 
+# Every run applies the module (modules/s3wwwd-site) itself, so that the
+# assertions can look at its resources; tests/root.tftest.hcl and
+# tests/environments/ go through the root configuration.
 mock_provider "helm" {}
 mock_provider "kubernetes" {}
 
 run "apply" {
+  module {
+    source = "./modules/s3wwwd-site"
+  }
+
   command = apply
 
   # The passwords are where they belong ...

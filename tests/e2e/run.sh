@@ -143,8 +143,9 @@ check "cluster.sh status: every component runs, the node is Ready" bash "$CLUSTE
 
 # ---- 1: terraform apply ----------------------------------------------------------------
 
-# A private copy of the configuration (terraform/ refers to ../helm), and
-# of the site, which step 4 changes.
+# A private copy of the configuration (the root in terraform/, which calls
+# modules/s3wwwd-site; the module refers to ../../../helm), and of the
+# site, which step 4 changes.
 TREE="$WORK/tree"
 mkdir -p "$TREE/terraform" "$WORK/site"
 (cd "$SRCDIR/terraform" && tar --exclude=.terraform --exclude=.terraform.lock.hcl \
@@ -393,7 +394,7 @@ plan_only_job() {
 	[ "$rc" = 2 ] || { echo "plan exit status $rc, want 2 (changes)"; return 1; }
 	tf show -json "$WORK/content.plan" >"$WORK/content.plan.json"
 	python3 "$HERE/e2e.py" plan "$WORK/content.plan.json" | tee "$WORK/changes"
-	[ "$(awk '{print $1}' "$WORK/changes" | sort | tr '\n' ' ')" = "kubernetes_config_map_v1.site kubernetes_job_v1.seed " ]
+	[ "$(awk '{print $1}' "$WORK/changes" | sort | tr '\n' ' ')" = "module.site.kubernetes_config_map_v1.site module.site.kubernetes_job_v1.seed " ]
 }
 if checked "new content: the plan changes only the seeding Job and its ConfigMap" plan_only_job; then
 	check "apply of the content plan" tf apply -input=false -no-color "$WORK/content.plan"
@@ -477,8 +478,8 @@ polled delete
 OLD_READER_PW=$READER_PW
 start_poller rotate
 t_rot=$SECONDS
-check "rotation: terraform apply -replace=random_password.reader" \
-	tf apply -auto-approve -input=false -no-color -replace=random_password.reader "${TFVARS[@]}"
+check "rotation: terraform apply -replace=module.site.random_password.reader" \
+	tf apply -auto-approve -input=false -no-color -replace=module.site.random_password.reader "${TFVARS[@]}"
 READER_PW=$(secret "$RELEASE-reader-credentials" secretKey)
 new_keys_in_use() {
 	[ "$READER_PW" != "$OLD_READER_PW" ] || { echo "the Secret did not change"; return 1; }

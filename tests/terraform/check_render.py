@@ -188,7 +188,7 @@ def minio_distributed(docs, values, raw):
     want = values["drivesPerNode"]
     check(len(claims) == want, f"distributed: {want} volume claims per pod", len(claims))
     sc = values["persistence"]["storageClass"]
-    check(all(c["spec"].get("storageClassName") == sc and
+    check(all(c["spec"].get("storageClassName", "") == sc and
               c["spec"]["resources"]["requests"]["storage"] == values["persistence"]["size"] for c in claims),
           f"distributed: claims use class {sc} and size {values['persistence']['size']}")
 
@@ -207,7 +207,10 @@ def s3wwwd(docs, values, raw):
     c = c[0]
     img = values["image"]
     check(c["image"] == f"{img['repository']}:{img['tag']}", f"image {img['repository']}:{img['tag']}", c["image"])
-    check(dep["spec"].get("replicas") == values["replicaCount"], f"{values['replicaCount']} replicas")
+    if values.get("autoscaling", {}).get("enabled"):
+        check("replicas" not in dep["spec"], "with an autoscaler the Deployment leaves replicas to it")
+    else:
+        check(dep["spec"].get("replicas") == values["replicaCount"], f"{values['replicaCount']} replicas")
     cred = values["credentials"]["existingSecret"]
     vol_secrets = [v["secret"]["secretName"] for v in spec.get("volumes", []) if "secret" in v]
     vol_secrets += [s["secret"]["name"] for v in spec.get("volumes", [])
@@ -227,11 +230,40 @@ def s3wwwd(docs, values, raw):
           f"NetworkPolicy lets s3wwwd reach only the MinIO pods {sel} on 9000", egress)
 
 
+def s3wwwd_ha(docs, values, raw):
+    """prod: anti-affinity, a PodDisruptionBudget and an autoscaler."""
+    rel = values["fullnameOverride"]
+    dep = one(docs, "Deployment", rel)
+    sel = dep["spec"]["selector"]["matchLabels"]
+    aff = dep["spec"]["template"]["spec"].get("affinity", {}).get("podAntiAffinity", {})
+    terms = [t["podAffinityTerm"] for t in aff.get("preferredDuringSchedulingIgnoredDuringExecution", [])]
+    terms += aff.get("requiredDuringSchedulingIgnoredDuringExecution", [])
+    check(any(t["topologyKey"] == "kubernetes.io/hostname" and t["labelSelector"]["matchLabels"] == sel for t in terms),
+          "pod anti-affinity over kubernetes.io/hostname selects the Deployment's own pods", aff)
+    pdb = one(docs, "PodDisruptionBudget", rel)
+    want = values["podDisruptionBudget"]
+    check(pdb is not None and pdb["spec"]["selector"]["matchLabels"] == sel and
+          pdb["spec"].get("minAvailable", "") == want["minAvailable"] and
+          pdb["spec"].get("maxUnavailable", "") == want["maxUnavailable"],
+          f"PodDisruptionBudget {rel} (minAvailable {want['minAvailable']!r}, maxUnavailable {want['maxUnavailable']!r})",
+          pdb and pdb["spec"])
+    hpa = one(docs, "HorizontalPodAutoscaler", rel)
+    a = values["autoscaling"]
+    check(hpa is not None and hpa["spec"]["scaleTargetRef"]["name"] == rel and
+          hpa["spec"]["minReplicas"] == a["minReplicas"] and hpa["spec"]["maxReplicas"] == a["maxReplicas"],
+          f"HorizontalPodAutoscaler {rel} scales the Deployment from {a['minReplicas']} to {a['maxReplicas']}",
+          hpa and hpa["spec"])
+
+
 CASES = {
     "minio-standalone": [minio_common, minio_standalone, minio_persistent],
     "minio-ephemeral": [minio_common, minio_standalone, minio_ephemeral],
     "minio-distributed": [minio_common, minio_distributed],
     "s3wwwd": [s3wwwd],
+    "minio-dev": [minio_common, minio_standalone, minio_ephemeral],
+    "minio-prod": [minio_common, minio_distributed],
+    "s3wwwd-dev": [s3wwwd],
+    "s3wwwd-prod": [s3wwwd, s3wwwd_ha],
 }
 
 

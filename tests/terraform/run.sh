@@ -3,10 +3,15 @@
 #
 #   1. terraform fmt -check
 #   2. terraform init from a filesystem mirror only (no registry)
-#   3. terraform validate
+#   3. terraform validate of the root (terraform/) and of the module
+#      (terraform/modules/s3wwwd-site); the module's README documents every
+#      input and output as tfdocs.py writes it; the root passes every input
+#      on and has a moved block for every resource; a state of the layout
+#      before the module moves into it without a change
 #   4. terraform test (terraform/tests/*.tftest.hcl: mocked cluster providers,
 #      the real random provider): ordering, no secret in plain values,
-#      content changes, variable validation
+#      content changes, variable validation, the root; and
+#      tests/environments/ with environments/dev.tfvars and prod.tfvars
 #   5. the ordering edges in `terraform graph`
 #   6. a negative control: with the depends_on edges removed, the ordering
 #      tests and the graph check must fail
@@ -14,6 +19,9 @@
 #      module, helm/minio) and of the project's s3wwwd chart with the values
 #      Terraform computes, checked by check_render.py and by Kubernetes'
 #      Pod Security checks (psa-check from scripts/tools.sh psacheck)
+#   9. remote state: environments/backend-minio.hcl against a real MinIO on
+#      loopback: the state lands in the bucket, a second apply is refused
+#      while the first holds the lock file, and the lock is released
 #   8. against a real MinIO on loopback: the MinIO chart's rendered
 #      provisioning scripts (run with mc), s3wwwd-seed with the Job's
 #      arguments, what each user may do (check_access.py), and s3wwwd
@@ -67,6 +75,7 @@ cleanup() {
 	local rc=$?
 	stop_pid "$DAEMON_PID"
 	stop_pid "$MINIO_PID"
+	stop_pid "${BK_MINIO_PID:-}"
 	rm -rf "$WORK"
 	# An error outside the checks (a tool that cannot be installed, say)
 	# still ends with the summary line.
@@ -195,14 +204,53 @@ lock_ok() {
 # variables' validation (console evaluates the variables; no state needed).
 tfvars_example_ok() {
 	"$TF" fmt -check -no-color - <"$SRCDIR/terraform/terraform.tfvars.example" &&
-		echo 'local.minio_values.mode' |
+		echo 'module.site.minio_chart_values.mode' |
 		"$TF" console -no-color -var-file="$SRCDIR/terraform/terraform.tfvars.example"
 }
 
+# The module on its own, as another configuration would use it.
+module_validate() (
+	cd modules/s3wwwd-site && "$TF" init -backend=false -input=false -no-color && "$TF" validate -no-color
+)
+
+# A state made by the layout before the module (resources at the root):
+# the three passwords, from fixtures/old-root (the random provider is real
+# and needs no cluster).  Planned with the root, they must move into the
+# module unchanged (moved.tf), with nothing destroyed or created.
+moved_state_ok() (
+	local old="$WORK/old-root" tree="$WORK/moved"
+	cp -a "$HERE/fixtures/old-root" "$old"
+	(cd "$old" && "$TF" init -input=false -no-color && "$TF" apply -auto-approve -input=false -no-color) || return 1
+	copy_config "$tree"
+	cp -a .terraform .terraform.lock.hcl "$tree/terraform/"
+	cp "$old/terraform.tfstate" "$tree/terraform/terraform.tfstate"
+	cd "$tree/terraform"
+	"$TF" plan -refresh=false -input=false -no-color -out=moved.plan \
+		-target=module.site.random_password.minio_root -target=module.site.random_password.reader \
+		-target=module.site.random_password.writer -target=random_password.minio_root \
+		-target=random_password.reader -target=random_password.writer || return 1
+	"$TF" show -json moved.plan | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+rc = {r["address"]: r for r in p.get("resource_changes", [])}
+want = ["module.site.random_password." + n for n in ("minio_root", "reader", "writer")]
+bad = [a for a in want if a not in rc or rc[a]["change"]["actions"] != ["no-op"]
+       or rc[a].get("previous_address") != a[len("module.site."):]]
+other = [a for a, r in rc.items() if r["change"]["actions"] != ["no-op"]]
+for a in want:
+    r = rc.get(a, {})
+    print(r.get("previous_address"), "->", a, r.get("change", {}).get("actions"))
+sys.exit(1 if bad or other else 0)'
+)
+
 if [ "$INIT_OK" = 1 ]; then
 	check "lock file records the pinned provider versions with h1: hashes" lock_ok
-	check "terraform validate" "$TF" validate -no-color
+	check "terraform validate (the root)" "$TF" validate -no-color
+	check "terraform validate (modules/s3wwwd-site on its own)" module_validate
 	check "terraform.tfvars.example is formatted and passes validation" tfvars_example_ok
+	relay "" tfdocs.py python3 "$HERE/tfdocs.py" check "$TREE/terraform/modules/s3wwwd-site"
+	relay "" "tfdocs.py check-root" python3 "$HERE/tfdocs.py" check-root "$TREE/terraform" "$TREE/terraform/modules/s3wwwd-site"
+	check "moved: a state of the old root layout moves into module.site without a change" moved_state_ok
 else
 	not_ok "terraform validate (init failed)"
 fi
@@ -213,7 +261,7 @@ fi
 # failure.
 run_tf_test() {
 	local out="$WORK/tftest.out" rc=0
-	"$TF" test -no-color >"$out" 2>&1 || rc=$?
+	"$TF" test -no-color "$@" >"$out" 2>&1 || rc=$?
 	local line file run status nruns=0
 	while IFS= read -r line; do
 		if [[ $line =~ ^([^[:space:]].*\.tftest\.hcl)\.\.\.\ (in\ progress|pass|fail|skip|tearing\ down)$ ]]; then
@@ -239,6 +287,11 @@ run_tf_test() {
 
 if [ "$INIT_OK" = 1 ]; then
 	run_tf_test
+	# The environments, through the root, each with its own tfvars.
+	for env in dev prod; do
+		run_tf_test -test-directory=tests/environments -var-file="environments/$env.tfvars" \
+			-filter="tests/environments/$env.tftest.hcl"
+	done
 else
 	not_ok "terraform test (init failed)"
 fi
@@ -261,6 +314,11 @@ reachable() {
 		    n = todo.pop()
 		    if n == dst:
 		        sys.exit(0)
+		    # Not through a module call's own node ("module.site"): it waits
+		    # for all of the module's outputs, which is no order between
+		    # the module's resources.
+		    if re.fullmatch(r"(module\.[^.]+\.)*module\.[^.]+", n):
+		        continue
 		    if n not in seen:
 		        seen.add(n)
 		        todo.extend(edges.get(n, ()))
@@ -271,10 +329,11 @@ reachable() {
 
 graph_order() {
 	local dot=$1
-	reachable "$dot" kubernetes_job_v1.seed helm_release.minio &&
-		reachable "$dot" helm_release.s3wwwd kubernetes_job_v1.seed &&
-		! reachable "$dot" helm_release.minio kubernetes_job_v1.seed >/dev/null &&
-		! reachable "$dot" helm_release.minio kubernetes_config_map_v1.site >/dev/null
+	local m=module.site
+	reachable "$dot" $m.kubernetes_job_v1.seed $m.helm_release.minio &&
+		reachable "$dot" $m.helm_release.s3wwwd $m.kubernetes_job_v1.seed &&
+		! reachable "$dot" $m.helm_release.minio $m.kubernetes_job_v1.seed >/dev/null &&
+		! reachable "$dot" $m.helm_release.minio $m.kubernetes_config_map_v1.site >/dev/null
 }
 
 if [ "$INIT_OK" = 1 ] && "$TF" graph -type=plan >"$WORK/graph.dot" 2>"$WORK/graph.err"; then
@@ -294,7 +353,7 @@ cut_edges() {
 		d = sys.argv[1]
 		for f, pat in (("seed.tf", r"depends_on = \[helm_release\.minio, kubernetes_job_v1\.credentials\]"),
 		               ("s3wwwd.tf", r"\n\s*kubernetes_job_v1\.seed,")):
-		    p = d + "/" + f
+		    p = d + "/modules/s3wwwd-site/" + f
 		    s = open(p).read()
 		    t, n = re.subn(pat, "" if f == "s3wwwd.tf" else "depends_on = []", s)
 		    assert n == 1, "pattern not found in " + f
@@ -312,7 +371,12 @@ if [ "$INIT_OK" = 1 ]; then
 			for t in ordering_job_after_minio ordering_s3wwwd_after_job; do
 				if "$TF" test -no-color -filter="tests/$t.tftest.hcl" >"$WORK/neg.$t" 2>&1; then
 					echo "not ok - negative control: $t.tftest.hcl still passes without its depends_on"
-				elif grep -q 'run "target_[a-z0-9]*"\.\.\. fail' "$WORK/neg.$t"; then
+				# Terraform 1.11 crashes instead of failing the assertion when
+				# it refers to a resource that the targeted apply left out
+				# ("no expansion has been registered for helm_release.minio",
+				# in a run with a module block): that is the same finding.
+				elif grep -q 'run "target_[a-z0-9]*"\.\.\. fail' "$WORK/neg.$t" ||
+					grep -qE 'no expansion has been registered for (helm_release\.minio|kubernetes_job_v1\.seed)$' "$WORK/neg.$t"; then
 					echo "ok - negative control: $t.tftest.hcl fails without its depends_on"
 				else
 					echo "not ok - negative control: $t.tftest.hcl failed for another reason"
@@ -320,8 +384,8 @@ if [ "$INIT_OK" = 1 ]; then
 				fi
 			done
 			"$TF" graph -type=plan >"$WORK/graph-neg.dot" 2>/dev/null
-			if reachable "$WORK/graph-neg.dot" kubernetes_job_v1.seed helm_release.minio >/dev/null ||
-				reachable "$WORK/graph-neg.dot" helm_release.s3wwwd kubernetes_job_v1.seed >/dev/null; then
+			if reachable "$WORK/graph-neg.dot" module.site.kubernetes_job_v1.seed module.site.helm_release.minio >/dev/null ||
+				reachable "$WORK/graph-neg.dot" module.site.helm_release.s3wwwd module.site.kubernetes_job_v1.seed >/dev/null; then
 				echo "not ok - negative control: the graph still orders Job and releases without depends_on"
 			else
 				echo "ok - negative control: the graph check fails without depends_on"
@@ -385,7 +449,7 @@ render_check() {
 	# as the MinIO chart then drops its security contexts; s3wwwd's own
 	# pods meet "restricted" always.
 	local level=restricted
-	[ "$case" = minio-ephemeral ] && level=baseline
+	case $case in minio-ephemeral | minio-dev) level=baseline ;; esac
 	check "$case: pods pass Pod Security \"$level\" (Kubernetes' own checks)" \
 		"$PSA" -level "$level" "$out"
 	relay "$case: " check_render.py python3 "$HERE/check_render.py" "$case" "$out" "$values"
@@ -395,7 +459,7 @@ render_check() {
 # unless told otherwise: its default must be the chart's.
 chart_mc_default() {
 	local want have
-	want=$(tf_json local.chart_mc_image | python3 -c 'import json, sys; print(json.load(sys.stdin))')
+	want=$(tf_json module.site.mc_image | python3 -c 'import json, sys; print(json.load(sys.stdin))')
 	have=$(python3 -c 'import sys, yaml; v = yaml.safe_load(open(sys.argv[1]))["mcImage"]; print(v["repository"] + ":" + v["tag"])' \
 		"$MINIO_CHART/values.yaml")
 	echo "terraform: $want, chart: $have"
@@ -404,14 +468,21 @@ chart_mc_default() {
 
 if [ "$INIT_OK" = 1 ]; then
 	check "the credentials Job's default mc image is the MinIO chart's own" chart_mc_default
-	render_check minio-standalone "$MINIO_CHART" minio local.minio_values
-	render_check minio-ephemeral "$MINIO_CHART" minio local.minio_values \
+	MV=module.site.minio_chart_values
+	SV=module.site.s3wwwd_chart_values
+	render_check minio-standalone "$MINIO_CHART" minio $MV
+	render_check minio-ephemeral "$MINIO_CHART" minio $MV \
 		-var 'minio_persistence={enabled=false}'
-	render_check minio-distributed "$MINIO_CHART" minio local.minio_values \
+	render_check minio-distributed "$MINIO_CHART" minio $MV \
 		-var minio_mode=distributed -var minio_replicas=4 -var minio_drives_per_node=2 \
 		-var 'minio_persistence={size="20Gi",storage_class="fast"}'
+	# The two environments, through the root.
+	render_check minio-dev "$MINIO_CHART" minio $MV -var-file=environments/dev.tfvars
+	render_check minio-prod "$MINIO_CHART" minio $MV -var-file=environments/prod.tfvars
 	if [ -f "$SRCDIR/helm/s3wwwd/Chart.yaml" ]; then
-		render_check s3wwwd "$SRCDIR/helm/s3wwwd" s3wwwd local.s3wwwd_values
+		render_check s3wwwd "$SRCDIR/helm/s3wwwd" s3wwwd $SV
+		render_check s3wwwd-dev "$SRCDIR/helm/s3wwwd" s3wwwd $SV -var-file=environments/dev.tfvars
+		render_check s3wwwd-prod "$SRCDIR/helm/s3wwwd" s3wwwd $SV -var-file=environments/prod.tfvars
 	else
 		not_ok "s3wwwd: chart helm/s3wwwd not found"
 	fi
@@ -500,7 +571,7 @@ seed_site() {
 	# Terraform's own arguments for the Job, with the in-cluster endpoint and
 	# mount points moved to this machine.
 	local -a args
-	mapfile -t args < <(tf_json local.seed_args | python3 -c '
+	mapfile -t args < <(tf_json module.site.seed_args | python3 -c '
 import json, sys
 e, port = sys.argv[1:]
 args = json.load(sys.stdin)
@@ -659,6 +730,111 @@ if [ "$INIT_OK" = 1 ] && [ -s "$WORK/minio-standalone.yaml" ]; then
 else
 	not_ok "e2e: skipped (init or the MinIO render failed)"
 fi
+
+# ---- 9: remote state in MinIO, with the S3 lock file -------------------------------
+#
+# environments/backend-minio.hcl as it is, with only the endpoint moved to a
+# MinIO on loopback, for a small configuration with the same backend block
+# (backend-s3.tf.example) whose one resource holds the state for a while.
+
+BK_MINIO_PID=
+backend_test() {
+	local B="$WORK/backend" minio port cport pw
+	mkdir -p "$B/data" "$B/cfg" "$B/mc"
+	minio=$(bash "$TOOLS" minio) && MC=$(bash "$TOOLS" mc) || { not_ok "backend: tools"; return; }
+	port=$(free_port) cport=$(free_port) pw=$(gen_password)
+	MINIO_ROOT_USER=state-admin MINIO_ROOT_PASSWORD="$pw" MINIO_BROWSER=off \
+		"$minio" server --quiet --address "127.0.0.1:$port" --console-address "127.0.0.1:$cport" \
+		"$B/data" >"$B/minio.log" 2>&1 &
+	BK_MINIO_PID=$!
+	if ! wait_http "http://127.0.0.1:$port/minio/health/ready" 60; then
+		not_ok "backend: MinIO did not start"
+		return
+	fi
+	local bucket key
+	bucket=$(sed -n 's/^bucket *= *"\(.*\)"$/\1/p' "$SRCDIR/terraform/environments/backend-minio.hcl")
+	key=$(sed -n 's/^key *= *"\(.*\)"$/\1/p' "$SRCDIR/terraform/environments/backend-minio.hcl")
+	export MC_HOST_st="http://state-admin:$pw@127.0.0.1:$port"
+	mcq() { "$MC" --config-dir "$B/mc" "$@"; }
+	check "backend: a private state bucket ($bucket) in a MinIO on loopback" mcq mb -q "st/$bucket"
+
+	cp "$SRCDIR/terraform/backend-s3.tf.example" "$B/cfg/backend.tf"
+	cat >"$B/cfg/main.tf" <<-'EOF'
+		variable "hold_seconds" {
+		  type    = number
+		  default = 0
+		}
+		# Holds the state (and its lock) for hold_seconds while it is created.
+		resource "terraform_data" "hold" {
+		  input = var.hold_seconds
+		  provisioner "local-exec" {
+		    command = "sleep ${var.hold_seconds}"
+		  }
+		}
+	EOF
+	printf 'endpoints = {\n  s3 = "http://127.0.0.1:%s"\n}\n' "$port" >"$B/endpoint.hcl"
+	# The credentials come from the environment, as the example says.
+	local -a env=(env -u AWS_PROFILE -u AWS_CONFIG_FILE AWS_ACCESS_KEY_ID=state-admin AWS_SECRET_ACCESS_KEY="$pw")
+	bk_init() {
+		cd "$B/cfg" && "${env[@]}" "$TF" init -input=false -no-color \
+			-backend-config="$SRCDIR/terraform/environments/backend-minio.hcl" -backend-config="$B/endpoint.hcl"
+	}
+	if ! checked_bk "backend: terraform init -backend-config=environments/backend-minio.hcl" bk_init; then
+		return
+	fi
+	# The first apply holds the lock for 25 seconds.
+	(cd "$B/cfg" && "${env[@]}" "$TF" apply -auto-approve -input=false -no-color -var hold_seconds=25) >"$B/apply1.log" 2>&1 &
+	local first=$!
+	lock_appears() {
+		local _
+		for _ in $(seq 100); do
+			mcq stat "st/$bucket/$key.tflock" && return 0
+			sleep 0.2
+		done
+		echo "no $key.tflock in the bucket"
+		return 1
+	}
+	check "backend: while an apply runs, its lock file $bucket/$key.tflock is in the bucket" lock_appears
+	refused() {
+		local rc=0
+		(cd "$B/cfg" && "${env[@]}" "$TF" apply -auto-approve -input=false -no-color -lock-timeout=0s -var hold_seconds=1) >"$B/apply2.log" 2>&1 || rc=$?
+		cat "$B/apply2.log"
+		[ "$rc" -ne 0 ] && grep -q 'Error acquiring the state lock' "$B/apply2.log" &&
+			grep -q "$bucket/$key" "$B/apply2.log"
+	}
+	check "backend: a second apply is refused while the first holds the lock (\"Error acquiring the state lock\", naming the state)" refused
+	first_done() {
+		wait "$first"
+		local rc=$?
+		cat "$B/apply1.log"
+		return "$rc"
+	}
+	check "backend: the first apply finishes" first_done
+	state_in_bucket() {
+		mcq cat "st/$bucket/$key" >"$B/state.json" &&
+			python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+r = [x["type"] + "." + x["name"] for x in s["resources"]]
+print("serial", s["serial"], "resources", r)
+sys.exit(r != ["terraform_data.hold"])' "$B/state.json"
+	}
+	check "backend: the state is the object $bucket/$key in MinIO, with the resource" state_in_bucket
+	released() {
+		! mcq stat "st/$bucket/$key.tflock" >/dev/null 2>&1 || { echo "the lock file is still there"; return 1; }
+		cd "$B/cfg" && "${env[@]}" "$TF" apply -auto-approve -input=false -no-color -lock-timeout=0s -var hold_seconds=1
+	}
+	check "backend: the lock is released (no lock file; the next apply takes and frees it)" released
+	check "backend: no lock file left after that apply" bash -c '! "$1" --config-dir "$2" stat "$3" >/dev/null 2>&1' _ "$MC" "$B/mc" "st/$bucket/$key.tflock"
+	stop_pid "$BK_MINIO_PID"
+	BK_MINIO_PID=
+}
+checked_bk() {
+	local before=$FAIL
+	check "$@"
+	[ "$FAIL" = "$before" ]
+}
+backend_test
 
 say "finished in $((SECONDS - T0))s"
 finish

@@ -7,7 +7,7 @@
 # waits for the Job through depends_on).
 
 locals {
-  site_dir = var.site_dir == null ? "${path.module}/../site" : var.site_dir
+  site_dir = var.site_dir == null ? "${path.module}/../../../site" : var.site_dir
 
   # Text goes into `data` (readable with kubectl), everything else into
   # `binaryData` (base64), which is the only place bytes that are not UTF-8
