@@ -398,7 +398,8 @@ known_key(const char *key, int group)
 	size_t i, len = strlen(key);
 
 	/* The settings with a structure of their own (load_rules()). */
-	if (!group && strcmp(key, "site.routing_rules") == 0)
+	if (!group && (strcmp(key, "site.routing_rules") == 0 ||
+	    strcmp(key, "site.headers") == 0))
 		return 1;
 	if (group && strcmp(key, "site.redirect_all") == 0)
 		return 1;
@@ -579,6 +580,65 @@ load_rule(config_setting_t *g, struct site_rule *r, int nth, const char *file, c
 	return 0;
 }
 
+/* site.headers: a list of { prefix, name, value, override }. */
+static int
+load_headers(config_t *cf, struct config *cfg, const char *file, char *err, size_t errsz)
+{
+	config_setting_t *list = config_lookup(cf, "site.headers");
+	int i, j, n;
+	char why[256];
+
+	cfg->nheaders = 0;
+	if (list == NULL)
+		return 0;
+	if (!config_setting_is_list(list) ||
+	    (n = config_setting_length(list)) > SITE_MAX_HEADERS) {
+		seterr(err, errsz, "%s:%d: site.headers must be a list of at most %d groups", file,
+		    config_setting_source_line(list), SITE_MAX_HEADERS);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		config_setting_t *g = config_setting_get_elem(list, (unsigned int)i);
+		struct site_header *h = &cfg->headers[i];
+		int line = config_setting_source_line(g);
+
+		memset(h, 0, sizeof(*h));
+		if (!config_setting_is_group(g)) {
+			seterr(err, errsz, "%s:%d: header %d must be a group { ... }", file, line,
+			    i + 1);
+			return -1;
+		}
+		for (j = 0; j < config_setting_length(g); j++) {
+			config_setting_t *m = config_setting_get_elem(g, (unsigned int)j);
+			const char *name = config_setting_name(m);
+			int rc = 0;
+
+			if (strcmp(name, "prefix") == 0)
+				rc = rule_str(m, h->prefix, sizeof(h->prefix), file, err, errsz);
+			else if (strcmp(name, "name") == 0)
+				rc = rule_str(m, h->name, sizeof(h->name), file, err, errsz);
+			else if (strcmp(name, "value") == 0)
+				rc = rule_str(m, h->value, sizeof(h->value), file, err, errsz);
+			else if (strcmp(name, "override") == 0 &&
+			    config_setting_type(m) == CONFIG_TYPE_BOOL)
+				h->override = config_setting_get_bool(m);
+			else {
+				seterr(err, errsz, "%s:%d: unknown or mistyped header setting "
+				    "\"%s\"", file, config_setting_source_line(m), name);
+				return -1;
+			}
+			if (rc == -1)
+				return -1;
+		}
+		if (site_header_check(h, why, sizeof(why)) == -1) {
+			seterr(err, errsz, "%s:%d: header %d: %s", file, line, i + 1, why);
+			return -1;
+		}
+		cfg->nheaders++;
+	}
+	return 0;
+}
+
 /* site.routing_rules and site.redirect_all. */
 static int
 load_rules(config_t *cf, struct config *cfg, const char *file, char *err, size_t errsz)
@@ -680,7 +740,8 @@ load_file(struct config *cfg, const char *path, int required, enum level *lv, ch
 			goto out;
 		lv[i] = L_FILE;
 	}
-	if (load_rules(&cf, cfg, path, err, errsz) == -1)
+	if (load_rules(&cf, cfg, path, err, errsz) == -1 ||
+	    load_headers(&cf, cfg, path, err, errsz) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -1057,6 +1118,8 @@ config_worker_conf(const struct config *cfg, struct worker_conf *wc, SSL_CTX *tl
 	site->dir_redirect = cfg->directory_redirect == DIR_REDIRECT_ALWAYS ? SITE_DIR_ALWAYS :
 	    cfg->directory_redirect == DIR_REDIRECT_OFF ? SITE_DIR_OFF : SITE_DIR_AUTO;
 	site->rules = cfg->rules;
+	site->nheaders = cfg->nheaders;
+	memcpy(site->headers, cfg->headers, sizeof(site->headers));
 	site->norigins = cfg->norigins;
 	for (i = 0; i < cfg->norigins && i < SITE_MAX_ORIGINS; i++)
 		snprintf(site->origins[i], sizeof(site->origins[i]), "%s", cfg->origins[i]);

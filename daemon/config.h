@@ -65,6 +65,8 @@ struct config {
 	int norigins;
 	char origins[CONFIG_MAX_ORIGINS][CONFIG_STR]; /* "*" allows any */
 	struct site_rules rules;      /* site.routing_rules, site.redirect_all */
+	int nheaders;                 /* site.headers */
+	struct site_header headers[SITE_MAX_HEADERS];
 	char website_document[CONFIG_STR]; /* key of a WebsiteConfiguration, "" none */
 	int website_ttl_ms;           /* how often the master reads it again */
 

@@ -168,12 +168,76 @@ resp_header_index(const char *name, size_t len)
 	return -1;
 }
 
+/* The site's header rules for this request's key (site.headers). */
+static int
+header_rules(const struct conn *c, const struct site_header **hs)
+{
+	const struct site_conf *s = &c->w->conf->site;
+	size_t pl = strlen(s->prefix);
+
+	if (s->nheaders == 0 || c->x->keylen < pl)
+		return 0;
+	return site_headers_for(s, c->x->key + pl, c->x->keylen - pl, hs);
+}
+
+/* Does a rule replace S3's header of this name? */
+static int
+overridden(const struct site_header *const *hs, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (hs[i]->override && strcasecmp(hs[i]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Add the rules' headers; a name S3 sent (has() says so) is added only by
+ * a rule that overrides it, which then was not sent from S3's copy.
+ */
+static void
+add_rules(struct xfer *x, const struct site_header *const *hs, int n,
+    int (*has)(const void *, const char *), const void *from)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (hs[i]->override || !has(from, hs[i]->name))
+			resp_printf(x, "%s: %s\r\n", hs[i]->name, hs[i]->value);
+}
+
+/* Did S3's answer (the xfer's headers) have this header? */
+static int
+s3_has(const void *from, const char *name)
+{
+	const struct xfer *x = from;
+	int i = resp_header_index(name, strlen(name));
+
+	return i >= 0 && i < UH_PASS && x->uh[i][0] != '\0';
+}
+
+/* Does the cached copy (a cache entry) have this header? */
+static int
+cached_has(const void *from, const char *name)
+{
+	const struct cache_entry *e = from;
+	int i;
+
+	for (i = 0; i < CH_N; i++)
+		if (e->hdr[i][0] != '\0' &&
+		    strcasecmp(resp_header_names[resp_cache_uh[i]], name) == 0)
+			return 1;
+	return 0;
+}
+
 /* Send the response head for an object S3 is about to stream. */
 void
 resp_stream_head(struct conn *c, int status)
 {
 	struct xfer *x = c->x;
-	int i;
+	const struct site_header *hs[SITE_MAX_HEADERS];
+	int i, nh = header_rules(c, hs);
 
 	if (status != 304 && x->uh[UH_CLEN][0] == '\0' && c->method != HTTP_M_HEAD)
 		c->keep_alive = 0; /* the end of the body is the end of the connection */
@@ -187,8 +251,11 @@ resp_stream_head(struct conn *c, int status)
 			continue;
 		if (i == UH_CRANGE && status != 206)
 			continue;
+		if (nh > 0 && overridden(hs, nh, resp_header_names[i]))
+			continue;
 		resp_printf(x, "%s: %s\r\n", resp_header_names[i], x->uh[i]);
 	}
+	add_rules(x, hs, nh, s3_has, x);
 	if (status != 304 && x->uh[UH_CTYPE][0] == '\0')
 		resp_printf(x, "Content-Type: application/octet-stream\r\n");
 	if (status != 304)
@@ -203,9 +270,10 @@ void
 resp_cached(struct conn *c, struct cache_entry *e)
 {
 	struct xfer *x = c->x;
+	const struct site_header *hs[SITE_MAX_HEADERS];
 	int64_t start, end;
 	int st = http_preconditions(&x->req, e->hdr[CH_ETAG], e->hdr[CH_LASTMOD],
-	    (int64_t)e->size, &start, &end), i;
+	    (int64_t)e->size, &start, &end), i, nh = header_rules(c, hs);
 
 	if (st == 412 || st == 416) {
 		if (st == 416) {
@@ -225,8 +293,11 @@ resp_cached(struct conn *c, struct cache_entry *e)
 			continue;
 		if (st == 304 && i != CH_ETAG && i != CH_LASTMOD && i != CH_CC && i != CH_EXPIRES)
 			continue;
+		if (nh > 0 && overridden(hs, nh, resp_header_names[resp_cache_uh[i]]))
+			continue;
 		resp_printf(x, "%s: %s\r\n", resp_header_names[resp_cache_uh[i]], e->hdr[i]);
 	}
+	add_rules(x, hs, nh, cached_has, e);
 	if (st != 304) {
 		if (e->hdr[CH_CTYPE][0] == '\0')
 			resp_printf(x, "Content-Type: application/octet-stream\r\n");

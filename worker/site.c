@@ -506,3 +506,73 @@ site_website_parse(const char *doc, size_t len, struct site_rules *rules, char *
 	return 0;
 }
 
+int
+site_header_check(const struct site_header *h, char *err, size_t errsz)
+{
+	static const char *const refused[] = {
+		"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade",
+		"content-range", "location", "date", "server", "trailer", "te",
+		"proxy-connection", "set-cookie",
+	};
+	const char *p;
+	size_t i;
+
+	if (h->name[0] == '\0') {
+		snprintf(err, errsz, "a header needs a name");
+		return -1;
+	}
+	for (p = h->name; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("!#$%&'*+-.^_`|~", *p) != NULL)) {
+			snprintf(err, errsz, "header name \"%s\" is not a token", h->name);
+			return -1;
+		}
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (strcasecmp(h->name, refused[i]) == 0) {
+			snprintf(err, errsz, "header \"%s\" is set by the server itself", h->name);
+			return -1;
+		}
+	}
+	for (p = h->value; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 && *p != '\t') {
+			snprintf(err, errsz, "the value of \"%s\" holds a control character",
+			    h->name);
+			return -1;
+		}
+		if ((unsigned char)*p == 0x7f) {
+			snprintf(err, errsz, "the value of \"%s\" holds a control character",
+			    h->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+site_headers_for(const struct site_conf *s, const char *key, size_t keylen,
+    const struct site_header **out)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < s->nheaders; i++) {
+		const struct site_header *h = &s->headers[i];
+		size_t plen = strlen(h->prefix);
+
+		if (keylen < plen || memcmp(key, h->prefix, plen) != 0)
+			continue;
+		/* One rule per name: the longest prefix, else the first. */
+		for (j = 0; j < n; j++)
+			if (strcasecmp(out[j]->name, h->name) == 0)
+				break;
+		if (j < n) {
+			if (strlen(out[j]->prefix) < plen)
+				out[j] = h;
+			continue;
+		}
+		if (n < SITE_MAX_HEADERS)
+			out[n++] = h;
+	}
+	return n;
+}
+

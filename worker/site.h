@@ -60,6 +60,23 @@ struct site_rules {
 	struct site_rule rule[SITE_MAX_RULES];
 };
 
+/*
+ * Response headers added to what S3 returns, for the keys under a prefix
+ * (HSTS, Content-Security-Policy, Cache-Control: immutable for hashed
+ * assets).  A header S3 also sends is left as S3 sent it unless the rule
+ * says override.  The longest matching prefix of each header name wins.
+ */
+#define SITE_MAX_HEADERS 16
+#define SITE_HDR_NAME 64
+#define SITE_HDR_VALUE 512
+
+struct site_header {
+	char prefix[SITE_STR];
+	char name[SITE_HDR_NAME];
+	char value[SITE_HDR_VALUE];
+	int override;
+};
+
 struct site_conf {
 	char prefix[SITE_STR];       /* key prefix: "" or "dir/" */
 	char index[SITE_STR];        /* index document for / and dir/ */
@@ -70,6 +87,8 @@ struct site_conf {
 	int norigins;
 	char origins[SITE_MAX_ORIGINS][SITE_STR]; /* "*" allows any */
 	struct site_rules rules;
+	int nheaders;
+	struct site_header headers[SITE_MAX_HEADERS];
 };
 
 /* What each S3 request of the chain is for. */
@@ -188,6 +207,22 @@ int site_rule_check(const struct site_rule *r, char *err, size_t errsz);
  * no control characters.  Returns 1 if it may be sent as a Location.
  */
 int site_redirect_target_ok(const char *target);
+
+/*
+ * Check a response header rule: a token for a name that is not one of the
+ * headers that frame or route a response (Content-Length, Connection,
+ * Transfer-Encoding, Location, ...), and a value without control bytes.
+ * Returns 0, or -1 with the reason in err.
+ */
+int site_header_check(const struct site_header *h, char *err, size_t errsz);
+
+/*
+ * The header rules for a key (relative to the site's prefix): for each
+ * header name, the rule with the longest matching prefix.  Fills out[]
+ * with at most SITE_MAX_HEADERS pointers and returns how many.
+ */
+int site_headers_for(const struct site_conf *s, const char *key, size_t keylen,
+    const struct site_header **out);
 
 /* Is origin (not NUL-terminated) allowed by the CORS list? */
 int site_origin_allowed(const struct site_conf *s, const char *origin, size_t len);

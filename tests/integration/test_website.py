@@ -213,3 +213,77 @@ def test_per_object_redirect_with_the_cache(daemon_factory, minio, s3, bucket):
                                            'cache: { enabled = true; ttl = "60s"; };'))
     for _ in range(3):
         assert redirect(d, "/moved.html") == (301, "/there.html", b"")
+
+
+HEADERS = """
+headers = (
+  { name = "Strict-Transport-Security"; value = "max-age=63072000"; },
+  { prefix = "assets/"; name = "Cache-Control"; value = "public, max-age=31536000, immutable";
+    override = true; },
+  { prefix = "docs/"; name = "Cache-Control"; value = "max-age=60"; },
+  { name = "X-Frame-Options"; value = "DENY"; },
+  { prefix = "embed/"; name = "X-Frame-Options"; value = "SAMEORIGIN"; }
+);
+"""
+
+
+def check_headers(d):
+    r = http(d.port, "GET", "/assets/app.1234.js")
+    assert r.status == 200
+    assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"   # overridden
+    assert r.headers["Strict-Transport-Security"] == "max-age=63072000"
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert len([1 for n, _ in r.header_list if n.lower() == "cache-control"]) == 1
+    # Not overriding: S3's own Cache-Control stays; without one, ours is added.
+    assert http(d.port, "GET", "/docs/kept.html").headers["Cache-Control"] == "no-cache"
+    assert http(d.port, "GET", "/docs/bare.html").headers["Cache-Control"] == "max-age=60"
+    # The longest prefix wins for a name.
+    assert http(d.port, "GET", "/embed/w.html").headers["X-Frame-Options"] == "SAMEORIGIN"
+    # Also on a 304 and a 206.
+    etag = r.headers["ETag"]
+    r = http(d.port, "GET", "/assets/app.1234.js", headers={"If-None-Match": etag})
+    assert r.status == 304 and r.headers["Strict-Transport-Security"] == "max-age=63072000"
+    r = http(d.port, "GET", "/assets/app.1234.js", headers={"Range": "bytes=0-1"})
+    assert r.status == 206 and r.headers["X-Frame-Options"] == "DENY"
+
+
+def put_header_site(s3, bucket):
+    put_object(s3, bucket, "assets/app.1234.js", b"js();", content_type="text/javascript",
+               CacheControl="max-age=0")
+    put_object(s3, bucket, "docs/kept.html", b"k", content_type="text/html",
+               CacheControl="no-cache")
+    put_object(s3, bucket, "docs/bare.html", b"b", content_type="text/html")
+    put_object(s3, bucket, "embed/w.html", b"w", content_type="text/html")
+
+
+def test_response_headers_per_prefix(daemon_factory, minio, s3, bucket):
+    put_header_site(s3, bucket)
+    check_headers(start(daemon_factory, minio, bucket, HEADERS))
+
+
+def test_response_headers_from_the_cache(daemon_factory, minio, s3, bucket):
+    put_header_site(s3, bucket)
+    port = harness.free_port()
+    d = daemon_factory.start(daemon_config(minio, bucket, port,
+                                           'cache: { enabled = true; ttl = "60s"; };\n'
+                                           'site: { %s };' % HEADERS)
+                             .replace("workers = 2;", "workers = 1;"))
+    check_headers(d)
+    check_headers(d)      # the second time from memory
+    assert metric(d, "s3wwwd_cache_lookups_total", {"result": "hit"}) > 0
+
+
+def test_bad_headers_are_refused(daemon_factory, minio, bucket):
+    port = harness.free_port()
+    base = daemon_config(minio, bucket, port)
+    for site, want in (
+        ('headers = ( { name = "Content-Length"; value = "1"; } );',
+         r'header 1: header "Content-Length" is set by the server itself'),
+        ('headers = ( { name = "Bad Name"; value = "1"; } );', r'is not a token'),
+        ('headers = ( { name = "X-A"; value = "a\\nb"; } );', r'holds a control character'),
+        ('headers = ( { name = "X-A"; value = "1"; colour = 1; } );',
+         r'\.conf:\d+: unknown or mistyped header setting "colour"'),
+    ):
+        code, out = daemon_factory.run(base + "site: { %s };\n" % site, ["-t"])
+        assert code == 1, (site, out)
+        assert re.search(want, out), (site, out)

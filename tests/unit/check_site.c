@@ -1299,6 +1299,67 @@ START_TEST(test_website_too_many_rules)
 }
 END_TEST
 
+
+/* --- response headers (site.headers) ------------------------------------- */
+
+static struct site_header *
+add_header(const char *prefix, const char *name, const char *value, int override)
+{
+	struct site_header *h = &conf.headers[conf.nheaders++];
+
+	memset(h, 0, sizeof(*h));
+	snprintf(h->prefix, sizeof(h->prefix), "%s", prefix);
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	snprintf(h->value, sizeof(h->value), "%s", value);
+	h->override = override;
+	return h;
+}
+
+START_TEST(test_headers_for)
+{
+	const struct site_header *hs[SITE_MAX_HEADERS];
+
+	conf_reset("");
+	add_header("", "X-Frame-Options", "DENY", 0);
+	add_header("embed/", "x-frame-options", "SAMEORIGIN", 0);
+	add_header("assets/", "Cache-Control", "immutable", 1);
+	add_header("", "Strict-Transport-Security", "max-age=1", 0);
+	ck_assert_int_eq(site_headers_for(&conf, "a.html", 6, hs), 2);
+	ck_assert_str_eq(hs[0]->value, "DENY");
+	ck_assert_str_eq(hs[1]->name, "Strict-Transport-Security");
+	/* The longest prefix wins for a name, whatever its case. */
+	ck_assert_int_eq(site_headers_for(&conf, "embed/w.html", 12, hs), 2);
+	ck_assert_str_eq(hs[0]->value, "SAMEORIGIN");
+	ck_assert_int_eq(site_headers_for(&conf, "assets/a.js", 11, hs), 3);
+	/* A prefix longer than the key never matches. */
+	ck_assert_int_eq(site_headers_for(&conf, "asset", 5, hs), 2);
+}
+END_TEST
+
+START_TEST(test_header_check)
+{
+	struct site_header h;
+	char err[256];
+
+	memset(&h, 0, sizeof(h));
+	ck_assert_int_eq(site_header_check(&h, err, sizeof(err)), -1);
+	snprintf(h.name, sizeof(h.name), "Content-Security-Policy");
+	snprintf(h.value, sizeof(h.value), "default-src 'self'");
+	ck_assert_int_eq(site_header_check(&h, err, sizeof(err)), 0);
+	snprintf(h.value, sizeof(h.value), "a\r\nSet-Cookie: x");
+	ck_assert_int_eq(site_header_check(&h, err, sizeof(err)), -1);
+	snprintf(h.value, sizeof(h.value), "ok");
+	snprintf(h.name, sizeof(h.name), "content-length");
+	ck_assert_int_eq(site_header_check(&h, err, sizeof(err)), -1);
+	snprintf(h.name, sizeof(h.name), "Location");
+	ck_assert_int_eq(site_header_check(&h, err, sizeof(err)), -1);
+	snprintf(h.name, sizeof(h.name), "X Y");
+	ck_assert_int_eq(site_header_check(&h, err, sizeof(err)), -1);
+	snprintf(h.name, sizeof(h.name), "X:Y");
+	ck_assert_int_eq(site_header_check(&h, err, sizeof(err)), -1);
+}
+END_TEST
+
 /* Long because it lists every test case, one line each. */
 static Suite *
 site_suite(void)
@@ -1379,6 +1440,11 @@ site_suite(void)
 	tcase_add_test(tc, test_website_redirect_all);
 	tcase_add_test(tc, test_website_refused);
 	tcase_add_test(tc, test_website_too_many_rules);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("headers");
+	tcase_add_test(tc, test_headers_for);
+	tcase_add_test(tc, test_header_check);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dir_redirect");
