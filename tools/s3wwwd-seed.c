@@ -35,6 +35,10 @@
 #define SEED_CRED_MAX 128
 #define SEED_ENV_NAME_MAX 64
 
+/* The MD5 of nothing, the body of a redirect. */
+#define SEED_MD5_EMPTY_HEX "d41d8cd98f00b204e9800998ecf8427e"
+#define SEED_MD5_EMPTY_B64 "1B2M2Y8AsgTpgAmY7PhCfg=="
+
 volatile sig_atomic_t seed_interrupted;
 
 struct seed_source {
@@ -42,6 +46,12 @@ struct seed_source {
 	const char *arg;
 	char *url;	/* for a URL: what to download */
 	char *key;	/* and the key to store it under, before the prefix */
+};
+
+/* A --redirect or --redirects, read in order once the prefix is known. */
+struct seed_rdarg {
+	int is_file;
+	const char *arg;
 };
 
 struct seed_opts {
@@ -57,6 +67,9 @@ struct seed_opts {
 	int insecure;
 	struct seed_source *src;
 	size_t nsrc;
+	struct seed_rdarg *rdarg;
+	size_t nrdarg;
+	struct seed_redirects redirects;	/* checked, keys prefixed */
 	char prefix[S3_KEY_MAX + 1];
 	const char *cache_control;
 	int only_changed;
@@ -96,6 +109,8 @@ enum {
 	OPT_PART_SIZE,
 	OPT_EXPORT,
 	OPT_RESTORE,
+	OPT_REDIRECT,
+	OPT_REDIRECTS,
 };
 
 static const struct option seed_longopts[] = {
@@ -111,6 +126,8 @@ static const struct option seed_longopts[] = {
 	{ "insecure", no_argument, NULL, 'k' },
 	{ "dir", required_argument, NULL, 'd' },
 	{ "url", required_argument, NULL, 'u' },
+	{ "redirect", required_argument, NULL, OPT_REDIRECT },
+	{ "redirects", required_argument, NULL, OPT_REDIRECTS },
 	{ "prefix", required_argument, NULL, 'p' },
 	{ "cache-control", required_argument, NULL, 'c' },
 	{ "only-changed", no_argument, NULL, OPT_ONLY_CHANGED },
@@ -133,7 +150,8 @@ seed_usage(FILE *fp)
 {
 	fputs(
 "usage: s3wwwd-seed --endpoint URL --bucket NAME [options] [--dir DIR]...\n"
-"                   [--url URL[=KEY]]...\n"
+"                   [--url URL[=KEY]]... [--redirect KEY=TARGET]...\n"
+"                   [--redirects FILE]...\n"
 "       s3wwwd-seed --endpoint URL --bucket NAME [options] --export DIR\n"
 "       s3wwwd-seed --endpoint URL --bucket NAME [options] --restore DIR\n"
 "\n"
@@ -156,6 +174,10 @@ seed_usage(FILE *fp)
 "  -k, --insecure             do not verify the endpoint's certificate\n"
 "  -d, --dir DIR              upload every file below DIR (repeatable)\n"
 "  -u, --url URL[=KEY]        download URL and upload it (repeatable)\n"
+"      --redirect KEY=TARGET  store a redirect: a page at KEY that s3wwwd\n"
+"                             answers with 301 to TARGET, a /path or an\n"
+"                             http(s) URL (repeatable)\n"
+"      --redirects FILE       a redirect a line, KEY TARGET or KEY=TARGET\n"
 "  -p, --prefix P             put every key under P/\n"
 "  -c, --cache-control VALUE  Cache-Control to store with each object\n"
 "      --only-changed         skip objects whose content is already there\n"
@@ -216,6 +238,21 @@ seed_parse_size(const char *s, int64_t *out)
 		return 0;
 	}
 	return -1;
+}
+
+static int
+seed_add_rdarg(struct seed_opts *o, int is_file, const char *arg)
+{
+	struct seed_rdarg *n;
+
+	n = realloc(o->rdarg, (o->nrdarg + 1) * sizeof(*n));
+	if (n == NULL)
+		return -1;
+	o->rdarg = n;
+	o->rdarg[o->nrdarg].is_file = is_file;
+	o->rdarg[o->nrdarg].arg = arg;
+	o->nrdarg++;
+	return 0;
 }
 
 static int
@@ -356,6 +393,11 @@ seed_parse(struct seed_opts *o, int argc, char **argv)
 			if (seed_add_source(o, c == 'u', optarg) == -1)
 				return -1;
 			break;
+		case OPT_REDIRECT:
+		case OPT_REDIRECTS:
+			if (seed_add_rdarg(o, c == OPT_REDIRECTS, optarg) == -1)
+				return -1;
+			break;
 		case 'p':
 			/* Keys are relative to the bucket: no leading slash. */
 			v = optarg + strspn(optarg, "/");
@@ -433,13 +475,16 @@ seed_parse(struct seed_opts *o, int argc, char **argv)
 	}
 	if (optind < argc) {
 		seed_err("unexpected argument \"%s\"; sources are given with "
-		    "--dir and --url", argv[optind]);
+		    "--dir, --url, --redirect and --redirects", argv[optind]);
 		return -1;
 	}
 	return 0;
 }
 
-/* Settings from the environment and checks across options. */
+/*
+ * Settings from the environment and checks across options.  Long because
+ * it is a list of independent checks, each a few lines with its message.
+ */
 static int
 seed_check(struct seed_opts *o)
 {
@@ -503,11 +548,12 @@ seed_check(struct seed_opts *o)
 		return -1;
 	}
 	if ((o->export_dir != NULL || o->restore_dir != NULL) &&
-	    (o->nsrc > 0 || o->sync || o->only_changed ||
+	    (o->nsrc > 0 || o->nrdarg > 0 || o->sync || o->only_changed ||
 	    o->cache_control != NULL)) {
 		/* A backup is copied as it is, with its own metadata. */
-		seed_err("--export and --restore take no --dir, --url, --sync, "
-		    "--only-changed or --cache-control");
+		seed_err("--export and --restore take no --dir, --url, "
+		    "--redirect, --redirects, --sync, --only-changed or "
+		    "--cache-control");
 		return -1;
 	}
 	if ((o->export_dir != NULL && *o->export_dir == '\0') ||
@@ -516,9 +562,25 @@ seed_check(struct seed_opts *o)
 		return -1;
 	}
 	if (o->sync && o->nsrc == 0) {
-		/* With nothing to keep, --sync would empty the prefix. */
+		/*
+		 * With nothing to keep, --sync would empty the prefix; with
+		 * redirects only, all but them, which is hardly what a run
+		 * that adds a few redirects means.
+		 */
 		seed_err("--sync needs at least one --dir or --url");
 		return -1;
+	}
+	/*
+	 * Every redirect is checked here, before any request or download, so
+	 * that a bad one changes nothing in the bucket.
+	 */
+	for (i = 0; i < o->nrdarg; i++) {
+		if ((o->rdarg[i].is_file ? seed_redirects_file :
+		    seed_redirect_arg)(&o->redirects, o->rdarg[i].arg, o->prefix,
+		    err, sizeof(err)) == -1) {
+			seed_err("%s; nothing was uploaded", err);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -587,11 +649,28 @@ seed_strip_quotes(const char *in, char *out, size_t outsz)
 }
 
 /*
+ * Whether the object names the redirect want ("" for none).  MinIO keeps
+ * only the user metadata, AWS both headers: each must be absent or want,
+ * and for a redirect one must be there.  A page that was a redirect before
+ * has changed, and so has a redirect given a new target.
+ */
+static int
+seed_redirect_same(const struct seed_head *h, const char *want)
+{
+	if (h->web_redirect[0] != '\0' && strcmp(h->web_redirect, want) != 0)
+		return 0;
+	if (h->meta_redirect[0] != '\0' && strcmp(h->meta_redirect, want) != 0)
+		return 0;
+	return want[0] == '\0' || h->web_redirect[0] != '\0' ||
+	    h->meta_redirect[0] != '\0';
+}
+
+/*
  * Whether the object already holds this content with these headers.  A
  * single-part ETag is the MD5 of the content; a multipart one is not, and
  * neither is one under SSE-KMS, which is what the MD5 stored in the
- * metadata at upload time is for.  A changed Content-Type or Cache-Control
- * counts as a change, so that new options reach every object.
+ * metadata at upload time is for.  A changed Content-Type, Cache-Control or
+ * redirect counts as a change, so that new options reach every object.
  */
 static int
 seed_same(const struct seed_head *h, const struct seed_put *p)
@@ -606,10 +685,60 @@ seed_same(const struct seed_head *h, const struct seed_put *p)
 		return 0;
 	if (strcmp(h->ctype, p->ctype) != 0)
 		return 0;
+	if (!seed_redirect_same(h, p->redirect != NULL ? p->redirect : ""))
+		return 0;
 	if (p->cache_control == NULL)
 		return !h->has_cache_control;
 	return h->has_cache_control &&
 	    strcmp(h->cache_control, p->cache_control) == 0;
+}
+
+/*
+ * A redirect: zero bytes, so nothing to open or read, the hashes of an
+ * empty body, and its target in the metadata (seed_object_headers()).
+ */
+static int
+seed_upload_redirect(struct seed_run *r, struct seed_file *f)
+{
+	struct seed_opts *o = r->o;
+	struct seed_head head;
+	struct seed_put p;
+	int ret = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.key = f->key;
+	p.fd = -1;
+	p.ctype = f->ctype;
+	p.cache_control = o->cache_control;
+	p.redirect = f->redirect;
+	snprintf(p.md5_hex, sizeof(p.md5_hex), "%s", SEED_MD5_EMPTY_HEX);
+	snprintf(p.md5_b64, sizeof(p.md5_b64), "%s", SEED_MD5_EMPTY_B64);
+	snprintf(p.sha256, sizeof(p.sha256), "%s", SIGV4_EMPTY_SHA256);
+	seed_ui.cur = f->key;
+	seed_ui.bytes_cur = 0;
+	seed_ui_draw(1);
+	if (o->only_changed && r->bucket_existed) {
+		ret = seed_s3_head(&r->s3, f->key, &head);
+		if (ret == 0 && seed_same(&head, &p)) {
+			r->unchanged++;
+			seed_say("unchanged %s (redirect to %s)", f->key,
+			    f->redirect);
+			goto out;
+		}
+	}
+	if (ret == 0 && o->dry_run) {
+		r->uploaded++;
+		seed_note("would upload %s (redirect to %s)", f->key,
+		    f->redirect);
+	} else if (ret == 0 && (ret = seed_s3_put(&r->s3, &p)) == 0) {
+		r->uploaded++;
+		seed_say("uploaded %s (redirect to %s)", f->key, f->redirect);
+	}
+out:
+	seed_ui.files_done++;
+	seed_ui.cur = NULL;
+	seed_ui_draw(1);
+	return ret;
 }
 
 static int
@@ -621,6 +750,8 @@ seed_upload_one(struct seed_run *r, struct seed_file *f)
 	struct stat st;
 	int fd, ret = -1, single;
 
+	if (f->redirect != NULL)
+		return seed_upload_redirect(r, f);
 	fd = f->fd != -1 ? f->fd : open(f->src, O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
 		seed_err("%s: %s", f->src, strerror(errno));
@@ -781,6 +912,11 @@ seed_gather(struct seed_run *r)
 			seed_err("%s", err);
 			return -1;
 		}
+	}
+	if (seed_src_redirects(&r->files, &o->redirects, err, sizeof(err)) ==
+	    -1) {
+		seed_err("%s", err);
+		return -1;
 	}
 	seed_src_finish(&r->files);
 	return 0;
@@ -1236,6 +1372,8 @@ out:
 		free(o.src[i].key);
 	}
 	free(o.src);
+	free(o.rdarg);
+	seed_redirects_free(&o.redirects);
 	if (o.secret_key != NULL) {
 		explicit_bzero((char *)o.secret_key, strlen(o.secret_key));
 		free((char *)o.secret_key);

@@ -64,10 +64,31 @@ struct seed_file {
 	int64_t size;	/* as found while gathering, for the progress total */
 	char *ctype;	/* Content-Type to store */
 	size_t seq;	/* order given, so that a later source wins a clash */
+	char *redirect;	/* a redirect's target: a zero-byte object, or NULL */
 };
 
 struct seed_files {
 	struct seed_file *v;
+	size_t n;
+	size_t cap;
+};
+
+/*
+ * A per-object redirect (--redirect, --redirects): a zero-byte page whose
+ * metadata names the target, which s3wwwd answers with a 301.  The daemon
+ * keeps a header value below 256 bytes (worker/conn.h, uh[]); a longer
+ * target would be stored and then ignored, so it is refused here.
+ */
+#define SEED_REDIRECT_MAX 255
+
+struct seed_redirect {
+	char *key;	/* full object key, prefix included */
+	char *target;
+	char *src;	/* "--redirect" or "FILE:LINE", for messages */
+};
+
+struct seed_redirects {
+	struct seed_redirect *v;
 	size_t n;
 	size_t cap;
 };
@@ -83,6 +104,14 @@ int seed_src_url(struct seed_files *fs, const char *url, const char *key,
 void seed_src_finish(struct seed_files *fs);
 int seed_src_has_key(const struct seed_files *fs, const char *key);
 void seed_files_free(struct seed_files *fs);
+const char *seed_redirect_target_why(const char *target);
+int seed_redirect_arg(struct seed_redirects *rs, const char *spec,
+    const char *prefix, char *err, size_t errsz);
+int seed_redirects_file(struct seed_redirects *rs, const char *path,
+    const char *prefix, char *err, size_t errsz);
+int seed_src_redirects(struct seed_files *fs, const struct seed_redirects *rs,
+    char *err, size_t errsz);
+void seed_redirects_free(struct seed_redirects *rs);
 
 /*
  * seed_src.c: backups (--export, --restore).  An object of a backup: its
@@ -166,6 +195,8 @@ struct seed_resp {
 	char ctype[256];
 	char cache_control[256];
 	int has_cache_control;
+	char web_redirect[512];		/* x-amz-website-redirect-location */
+	char meta_redirect[512];	/* x-amz-meta-website-redirect-location */
 	long hdr_status;	/* of the status line seen last, for the sink */
 	struct seed_got *got;	/* keep an object's headers here, or NULL */
 	struct seed_sink *sink;	/* a 200 body goes here instead, or NULL */
@@ -208,6 +239,9 @@ struct seed_head {
 	char ctype[256];
 	char cache_control[256];
 	int has_cache_control;
+	/* Longer than SEED_REDIRECT_MAX: a cut value never equals a target. */
+	char web_redirect[512];
+	char meta_redirect[512];
 };
 
 /* One upload: the open source and what is to be stored with it. */
@@ -217,6 +251,7 @@ struct seed_put {
 	int64_t size;
 	const char *ctype;
 	const char *cache_control;	/* NULL for none */
+	const char *redirect;		/* a redirect's target, or NULL */
 	/*
 	 * A restore's header lines as recorded ("name: value", NULL-ended);
 	 * when set they replace ctype, cache_control and the MD5 metadata.

@@ -41,6 +41,8 @@
 #define SEED_BACKOFF_FIRST 0.2
 #define SEED_BACKOFF_MAX 5.0
 #define SEED_HASH_BUF (256 * 1024)
+/* Header lines built for an upload: at most five (seed_object_headers). */
+#define SEED_OBJ_LINES 5
 
 /* A request body: a range of a file, or a small buffer. */
 struct seed_body {
@@ -227,6 +229,7 @@ seed_header_cb(char *buf, size_t size, size_t nitems, void *arg)
 		r->etag[0] = r->meta_md5[0] = r->ctype[0] = '\0';
 		r->cache_control[0] = '\0';
 		r->has_cache_control = 0;
+		r->web_redirect[0] = r->meta_redirect[0] = '\0';
 		r->hdr_status = 0;
 		/* The sink takes the body of a 200 only: errors are XML. */
 		if ((sp = memchr(buf, ' ', len)) != NULL) {
@@ -259,7 +262,14 @@ seed_header_cb(char *buf, size_t size, size_t nitems, void *arg)
 		seed_hdr_copy(r->cache_control, sizeof(r->cache_control), v,
 		    vlen);
 		r->has_cache_control = 1;
-	}
+	} else if (nlen == 31 && strncasecmp(buf,
+	    "x-amz-website-redirect-location", 31) == 0)
+		seed_hdr_copy(r->web_redirect, sizeof(r->web_redirect), v,
+		    vlen);
+	else if (nlen == 36 && strncasecmp(buf,
+	    "x-amz-meta-website-redirect-location", 36) == 0)
+		seed_hdr_copy(r->meta_redirect, sizeof(r->meta_redirect), v,
+		    vlen);
 	if (r->got != NULL)
 		seed_got_header(r->got, buf, nlen, v, vlen);
 	return len;
@@ -346,6 +356,7 @@ seed_resp_reset(struct seed_resp *r)
 		r->body[0] = '\0';
 	r->etag[0] = r->meta_md5[0] = r->ctype[0] = r->cache_control[0] = '\0';
 	r->has_cache_control = 0;
+	r->web_redirect[0] = r->meta_redirect[0] = '\0';
 	r->hdr_status = 0;
 	r->got = NULL;
 	r->sink = NULL;
@@ -826,6 +837,10 @@ seed_s3_head(struct seed_s3 *s, const char *key, struct seed_head *hd)
 	memcpy(hd->cache_control, s->resp.cache_control,
 	    sizeof(hd->cache_control));
 	hd->has_cache_control = s->resp.has_cache_control;
+	memcpy(hd->web_redirect, s->resp.web_redirect,
+	    sizeof(hd->web_redirect));
+	memcpy(hd->meta_redirect, s->resp.meta_redirect,
+	    sizeof(hd->meta_redirect));
 	return 0;
 }
 
@@ -862,12 +877,20 @@ seed_recorded_headers(const struct seed_put *p, const char *extra[5],
 	return 0;
 }
 
-/* The header lines stored with an object, NULL-terminated. */
+/*
+ * The header lines stored with an object, NULL-terminated.  A redirect
+ * takes both redirect headers, the daemon honouring either: AWS keeps
+ * x-amz-website-redirect-location, MinIO accepts it on a PUT but keeps only
+ * user metadata.  Both are x-amz-*, which S3 refuses unsigned, and with
+ * Content-Type and the MD5 they make the four lines s3_request_build()
+ * signs; Cache-Control then goes unsigned, as SigV4 allows, and Content-MD5
+ * is left out: the body is empty and its SHA-256 is signed.
+ */
 static int
-seed_object_headers(const struct seed_put *p, char lines[4][320],
+seed_object_headers(const struct seed_put *p, char lines[SEED_OBJ_LINES][320],
     const char *extra[5], const char *plain[SEED_OBJ_HDRS + 1], int with_md5)
 {
-	int n = 0;
+	int n = 0, ne = 0;	/* lines built, lines signed */
 
 	plain[0] = NULL;
 	if (p->hdrs != NULL) {
@@ -879,25 +902,34 @@ seed_object_headers(const struct seed_put *p, char lines[4][320],
 		return -1;
 	}
 	snprintf(lines[n], sizeof(lines[n]), "Content-Type: %s", p->ctype);
-	extra[n] = lines[n];
-	n++;
+	extra[ne++] = lines[n++];
 	if (p->cache_control != NULL) {
 		snprintf(lines[n], sizeof(lines[n]), "Cache-Control: %s",
 		    p->cache_control);
-		extra[n] = lines[n];
-		n++;
+		if (p->redirect != NULL) {
+			plain[0] = lines[n++];
+			plain[1] = NULL;
+		} else {
+			extra[ne++] = lines[n++];
+		}
 	}
 	snprintf(lines[n], sizeof(lines[n]), "x-amz-meta-s3wwwd-md5: %s",
 	    p->md5_hex);
-	extra[n] = lines[n];
-	n++;
-	if (with_md5) {
+	extra[ne++] = lines[n++];
+	if (p->redirect != NULL) {
+		/* SEED_REDIRECT_MAX keeps both lines well inside 320 bytes. */
+		snprintf(lines[n], sizeof(lines[n]),
+		    "x-amz-website-redirect-location: %s", p->redirect);
+		extra[ne++] = lines[n++];
+		snprintf(lines[n], sizeof(lines[n]),
+		    "x-amz-meta-website-redirect-location: %s", p->redirect);
+		extra[ne++] = lines[n++];
+	} else if (with_md5) {
 		snprintf(lines[n], sizeof(lines[n]), "Content-MD5: %s",
 		    p->md5_b64);
-		extra[n] = lines[n];
-		n++;
+		extra[ne++] = lines[n++];
 	}
-	extra[n] = NULL;
+	extra[ne] = NULL;
 	return 0;
 }
 
@@ -906,7 +938,7 @@ seed_s3_put(struct seed_s3 *s, const struct seed_put *p)
 {
 	struct seed_body body = seed_empty;
 	struct seed_rq rq;
-	char what[S3_KEY_MAX + 16], lines[4][320];
+	char what[S3_KEY_MAX + 16], lines[SEED_OBJ_LINES][320];
 	const char *extra[5], *plain[SEED_OBJ_HDRS + 1];
 
 	snprintf(what, sizeof(what), "PUT %s", p->key);
@@ -1016,7 +1048,7 @@ seed_s3_multipart(struct seed_s3 *s, const struct seed_put *p,
 {
 	struct seed_body body = seed_empty;
 	struct seed_rq rq;
-	char what[S3_KEY_MAX + 48], lines[4][320], upload_id[1024];
+	char what[S3_KEY_MAX + 48], lines[SEED_OBJ_LINES][320], upload_id[1024];
 	char enc_id[3 * 1024 + 1], query[3 * 1024 + 64], aq[3 * 1024 + 16];
 	char part_md5[SEED_MD5_B64], part_sha[SEED_SHA256_HEX];
 	char md5_line[64], hash[SEED_SHA256_HEX];

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -558,6 +559,7 @@ seed_file_free(struct seed_file *f)
 	free(f->key);
 	free(f->src);
 	free(f->ctype);
+	free(f->redirect);
 	if (f->fd != -1)
 		close(f->fd);
 }
@@ -616,6 +618,305 @@ seed_files_free(struct seed_files *fs)
 		seed_file_free(&fs->v[i]);
 	free(fs->v);
 	memset(fs, 0, sizeof(*fs));
+}
+
+/*
+ * Redirects.  The rule for a target is the daemon's, site_redirect_target_ok()
+ * in worker/site.c, repeated here because the tool builds on common/ only and
+ * must agree with it: a path with one leading '/' ("//host" and "/\host" are
+ * another host to a browser) or an absolute http(s) URL whose host starts
+ * with a letter, a digit or '[', and no spaces, control characters or
+ * non-ASCII bytes.  The daemon ignores (and logs) any other target, so one is
+ * refused here, before anything is uploaded, rather than stored to do
+ * nothing.  So is one longer than the daemon reads (SEED_REDIRECT_MAX).
+ * Returns NULL for a good target, else why it is not.
+ */
+const char *
+seed_redirect_target_why(const char *t)
+{
+	const char *p;
+
+	if (t[0] == '\0')
+		return "the target is empty";
+	if (t[0] == '/') {
+		if (t[1] == '/' || t[1] == '\\')
+			return "a target starting with // or /\\ names another host "
+			    "to a browser; give a path with one leading / or an "
+			    "http(s) URL";
+	} else if (strncmp(t, "http://", 7) == 0 ||
+	    strncmp(t, "https://", 8) == 0) {
+		p = t + (t[4] == 's' ? 8 : 7);
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '['))
+			return "the URL has no host";
+	} else {
+		return "a target must be a path starting with / or an http:// "
+		    "or https:// URL";
+	}
+	for (p = t; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return "a target may not hold spaces, control characters "
+			    "or non-ASCII bytes; percent-encode them";
+	if (strlen(t) > SEED_REDIRECT_MAX)
+		return "the target is longer than 255 bytes, more than s3wwwd "
+		    "reads of the header";
+	return NULL;
+}
+
+/*
+ * The key of a redirect is written as a request path names it, so a leading
+ * '/' is dropped (a redirects file may list paths as URLs show them).  What
+ * is left must name one object that a request can reach: not empty, no
+ * empty, "." or ".." segment (a browser resolves those before it asks, so
+ * the object could never be reached, and they are how a path escapes where
+ * it was put), no trailing '/' (that is a directory, served from its index
+ * document) and no control characters.
+ */
+static const char *
+seed_redirect_key_why(const char *k, size_t n)
+{
+	size_t i, seg;
+
+	if (n == 0)
+		return "the key is empty";
+	if (k[n - 1] == '/')
+		return "the key ends in /, which names a directory; name the "
+		    "page, such as dir/index.html";
+	for (i = 0; i < n; i++)
+		if ((unsigned char)k[i] < 0x20 || k[i] == 0x7f)
+			return "the key holds a control character";
+	for (i = 0; i < n; i += seg + 1) {
+		seg = strcspn(k + i, "/");
+		if (seg > n - i)
+			seg = n - i;
+		if (seg == 0 || (seg == 1 && k[i] == '.') ||
+		    (seg == 2 && k[i] == '.' && k[i + 1] == '.'))
+			return "the key has an empty, \".\" or \"..\" segment";
+	}
+	return NULL;
+}
+
+/* s, or its first 200 bytes, with control and non-ASCII bytes as '?'. */
+static void
+seed_printable(const char *s, size_t n, char *out, size_t outsz)
+{
+	size_t i;
+
+	if (n > outsz - 1)
+		n = outsz - 1;
+	if (n > 200)
+		n = 200;
+	for (i = 0; i < n; i++)
+		out[i] = (unsigned char)s[i] < 0x20 ||
+		    (unsigned char)s[i] >= 0x7f ? '?' : s[i];
+	out[i] = '\0';
+}
+
+/*
+ * Check one redirect and add it, its key put below the prefix.  where says
+ * where it was given, for messages ("--redirect", "FILE:LINE").
+ */
+static int
+seed_redirect_add(struct seed_redirects *rs, const char *key, size_t klen,
+    const char *target, size_t tlen, const char *prefix, const char *where,
+    char *err, size_t errsz)
+{
+	struct seed_redirect *r, *nv;
+	char pk[256], pt[256], *t;
+	const char *why;
+	size_t ncap;
+
+	while (klen > 0 && *key == '/') {
+		key++;
+		klen--;
+	}
+	seed_printable(key, klen, pk, sizeof(pk));
+	seed_printable(target, tlen, pt, sizeof(pt));
+	if ((t = strndup(target, tlen)) == NULL)
+		goto nomem;
+	why = seed_redirect_key_why(key, klen);
+	if (why == NULL)
+		why = seed_redirect_target_why(t);
+	if (why == NULL && strlen(prefix) + klen > S3_KEY_MAX)
+		why = "the key with the prefix is longer than 1024 bytes";
+	if (why != NULL) {
+		snprintf(err, errsz, "%s: cannot redirect \"%s\" to \"%s\": %s",
+		    where, pk, pt, why);
+		free(t);
+		return -1;
+	}
+	if (rs->n == rs->cap) {
+		ncap = rs->cap != 0 ? rs->cap * 2 : 16;
+		if ((nv = realloc(rs->v, ncap * sizeof(*nv))) == NULL) {
+			free(t);
+			goto nomem;
+		}
+		rs->v = nv;
+		rs->cap = ncap;
+	}
+	r = &rs->v[rs->n];
+	r->target = t;
+	r->key = malloc(strlen(prefix) + klen + 1);
+	r->src = strdup(where);
+	if (r->key == NULL || r->src == NULL) {
+		free(r->key);
+		free(r->src);
+		free(t);
+		goto nomem;
+	}
+	memcpy(r->key, prefix, strlen(prefix));
+	memcpy(r->key + strlen(prefix), key, klen);
+	r->key[strlen(prefix) + klen] = '\0';
+	rs->n++;
+	return 0;
+nomem:
+	snprintf(err, errsz, "out of memory");
+	return -1;
+}
+
+/*
+ * --redirect KEY=TARGET.  The key ends at the first '=': a target may well
+ * hold one (a query), a key hardly ever does.
+ */
+int
+seed_redirect_arg(struct seed_redirects *rs, const char *spec,
+    const char *prefix, char *err, size_t errsz)
+{
+	const char *eq = strchr(spec, '=');
+	char ps[256];
+
+	if (eq == NULL) {
+		seed_printable(spec, strlen(spec), ps, sizeof(ps));
+		snprintf(err, errsz, "--redirect \"%s\": expected KEY=TARGET",
+		    ps);
+		return -1;
+	}
+	return seed_redirect_add(rs, spec, (size_t)(eq - spec), eq + 1,
+	    strlen(eq + 1), prefix, "--redirect", err, errsz);
+}
+
+/*
+ * One line of a redirects file: "KEY TARGET", "KEY=TARGET" or
+ * "KEY = TARGET".  The key ends at the first blank or '=', the target at
+ * the end of the line; blanks around the line are dropped.
+ */
+static int
+seed_redirect_line(struct seed_redirects *rs, char *p, const char *prefix,
+    const char *where, char *err, size_t errsz)
+{
+	size_t klen, tlen;
+	const char *k, *t;
+
+	k = p;
+	klen = strcspn(k, " \t=");
+	t = k + klen;
+	t += strspn(t, " \t");
+	if (*t == '=') {
+		t++;
+		t += strspn(t, " \t");
+	}
+	tlen = strcspn(t, " \t");
+	if (klen == 0 || tlen == 0) {
+		snprintf(err, errsz, "%s: expected KEY TARGET or KEY=TARGET",
+		    where);
+		return -1;
+	}
+	if (t[tlen] != '\0') {
+		snprintf(err, errsz, "%s: more than KEY and TARGET on the line "
+		    "(a target holds no blanks; percent-encode them)", where);
+		return -1;
+	}
+	return seed_redirect_add(rs, k, klen, t, tlen, prefix, where, err,
+	    errsz);
+}
+
+/*
+ * --redirects FILE: a redirect a line, '#' comment lines and blank lines
+ * allowed, every error with FILE:LINE.  The whole file is read before
+ * anything is uploaded, so a bad line changes nothing in the bucket.
+ */
+int
+seed_redirects_file(struct seed_redirects *rs, const char *path,
+    const char *prefix, char *err, size_t errsz)
+{
+	char *line = NULL, *p, where[PATH_MAX + 32];
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	FILE *fp;
+	int ret = 0;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		snprintf(err, errsz, "--redirects %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	errno = 0;
+	while (ret == 0 && (n = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%zu", path, lineno);
+		if (memchr(line, '\0', (size_t)n) != NULL) {
+			snprintf(err, errsz, "%s: a NUL byte; not a text file",
+			    where);
+			ret = -1;
+			break;
+		}
+		/* CRLF files too: '\r' goes with the trailing blanks. */
+		while (n > 0 && isspace((unsigned char)line[n - 1]))
+			line[--n] = '\0';
+		p = line + strspn(line, " \t");
+		if (*p == '\0' || *p == '#')
+			continue;
+		ret = seed_redirect_line(rs, p, prefix, where, err, errsz);
+	}
+	if (ret == 0 && ferror(fp)) {
+		snprintf(err, errsz, "--redirects %s: %s", path,
+		    errno != 0 ? strerror(errno) : "read error");
+		ret = -1;
+	}
+	free(line);
+	fclose(fp);
+	return ret;
+}
+
+/*
+ * The redirects as objects to upload: zero bytes of text/html, so that they
+ * go with the pages, after the assets, and that --sync keeps them.  Added
+ * after every other source, a redirect replaces a file of the same key.
+ */
+int
+seed_src_redirects(struct seed_files *fs, const struct seed_redirects *rs,
+    char *err, size_t errsz)
+{
+	struct seed_file *f;
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		if (seed_files_add(fs, rs->v[i].key, rs->v[i].src, -1, 0,
+		    "text/html") == -1) {
+			snprintf(err, errsz, "out of memory");
+			return -1;
+		}
+		f = &fs->v[fs->n - 1];
+		if ((f->redirect = strdup(rs->v[i].target)) == NULL) {
+			snprintf(err, errsz, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+seed_redirects_free(struct seed_redirects *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		free(rs->v[i].key);
+		free(rs->v[i].target);
+		free(rs->v[i].src);
+	}
+	free(rs->v);
+	memset(rs, 0, sizeof(*rs));
 }
 
 /*
