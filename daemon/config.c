@@ -117,6 +117,9 @@ static const struct copt copts[] = {
 	{ "site.cors_origins", "allowed-cors-origins cors-origins",
 	    "S3WWWD_CORS_ORIGINS S3WWW_ALLOWED_CORS_ORIGINS", T_ORIGINS, NOFIELD, 0, 0,
 	    "origins allowed by CORS, comma-separated (\"*\" for any)" },
+	{ "site.redirect_suffixes", "redirect-suffixes", "S3WWWD_REDIRECT_SUFFIXES", T_BOOL,
+	    O(redirect_suffixes), 0, 1,
+	    "redirect /about.html to /about when .html is one of site.try_suffixes" },
 	{ "site.website_document", "website-document", "S3WWWD_WEBSITE_DOCUMENT", T_STR,
 	    O(website_document), 0, 0,
 	    "key of a WebsiteConfiguration XML document with the site's routing rules" },
@@ -399,7 +402,8 @@ known_key(const char *key, int group)
 
 	/* The settings with a structure of their own (load_rules()). */
 	if (!group && (strcmp(key, "site.routing_rules") == 0 ||
-	    strcmp(key, "site.headers") == 0))
+	    strcmp(key, "site.headers") == 0 || strcmp(key, "site.fallbacks") == 0 ||
+	    strcmp(key, "site.try_suffixes") == 0))
 		return 1;
 	if (group && strcmp(key, "site.redirect_all") == 0)
 		return 1;
@@ -639,6 +643,87 @@ load_headers(config_t *cf, struct config *cfg, const char *file, char *err, size
 	return 0;
 }
 
+static void strip_slashes(char *s);
+
+/*
+ * site.try_suffixes (a list of strings such as ".html") and site.fallbacks
+ * (a list of { prefix, spa_file, error_document }).  Long because each
+ * element of both is checked with its file:line.
+ */
+static int
+load_pages(config_t *cf, struct config *cfg, const char *file, char *err, size_t errsz)
+{
+	config_setting_t *sx = config_lookup(cf, "site.try_suffixes");
+	config_setting_t *fb = config_lookup(cf, "site.fallbacks");
+	int i, j, n;
+
+	cfg->nsuffixes = cfg->nfallbacks = 0;
+	if (sx != NULL) {
+		n = config_setting_length(sx);
+		if ((!config_setting_is_list(sx) && !config_setting_is_array(sx)) ||
+		    n > SITE_MAX_SUFFIXES) {
+			seterr(err, errsz, "%s:%d: site.try_suffixes must be a list of at most %d "
+			    "strings", file, config_setting_source_line(sx), SITE_MAX_SUFFIXES);
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			const char *v = config_setting_get_string_elem(sx, i);
+
+			if (v == NULL || v[0] != '.' || v[1] == '\0' || strchr(v, '/') != NULL ||
+			    strlen(v) >= SITE_SUFFIX_LEN) {
+				seterr(err, errsz, "%s:%d: site.try_suffixes: each is a suffix "
+				    "such as \".html\" (a dot, no slash, at most %d bytes)",
+				    file, config_setting_source_line(sx), SITE_SUFFIX_LEN - 1);
+				return -1;
+			}
+			snprintf(cfg->suffixes[i], sizeof(cfg->suffixes[i]), "%s", v);
+			cfg->nsuffixes++;
+		}
+	}
+	if (fb == NULL)
+		return 0;
+	n = config_setting_length(fb);
+	if (!config_setting_is_list(fb) || n > SITE_MAX_FALLBACKS) {
+		seterr(err, errsz, "%s:%d: site.fallbacks must be a list of at most %d groups",
+		    file, config_setting_source_line(fb), SITE_MAX_FALLBACKS);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		config_setting_t *g = config_setting_get_elem(fb, (unsigned int)i);
+		struct site_fallback *f = &cfg->fallbacks[i];
+
+		memset(f, 0, sizeof(*f));
+		if (!config_setting_is_group(g)) {
+			seterr(err, errsz, "%s:%d: fallback %d must be a group { ... }", file,
+			    config_setting_source_line(g), i + 1);
+			return -1;
+		}
+		for (j = 0; j < config_setting_length(g); j++) {
+			config_setting_t *m = config_setting_get_elem(g, (unsigned int)j);
+			const char *name = config_setting_name(m);
+			char *dst = strcmp(name, "prefix") == 0 ? f->prefix :
+			    strcmp(name, "spa_file") == 0 ? f->spa_file :
+			    strcmp(name, "error_document") == 0 ? f->error_document : NULL;
+
+			if (dst == NULL) {
+				seterr(err, errsz, "%s:%d: unknown fallback setting \"%s\"", file,
+				    config_setting_source_line(m), name);
+				return -1;
+			}
+			if (rule_str(m, dst, SITE_STR, file, err, errsz) == -1)
+				return -1;
+			strip_slashes(dst);
+		}
+		if (f->spa_file[0] == '\0' && f->error_document[0] == '\0') {
+			seterr(err, errsz, "%s:%d: fallback %d sets neither spa_file nor "
+			    "error_document", file, config_setting_source_line(g), i + 1);
+			return -1;
+		}
+		cfg->nfallbacks++;
+	}
+	return 0;
+}
+
 /* site.routing_rules and site.redirect_all. */
 static int
 load_rules(config_t *cf, struct config *cfg, const char *file, char *err, size_t errsz)
@@ -741,7 +826,8 @@ load_file(struct config *cfg, const char *path, int required, enum level *lv, ch
 		lv[i] = L_FILE;
 	}
 	if (load_rules(&cf, cfg, path, err, errsz) == -1 ||
-	    load_headers(&cf, cfg, path, err, errsz) == -1)
+	    load_headers(&cf, cfg, path, err, errsz) == -1 ||
+	    load_pages(&cf, cfg, path, err, errsz) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -1119,6 +1205,11 @@ config_worker_conf(const struct config *cfg, struct worker_conf *wc, SSL_CTX *tl
 	    cfg->directory_redirect == DIR_REDIRECT_OFF ? SITE_DIR_OFF : SITE_DIR_AUTO;
 	site->rules = cfg->rules;
 	site->nheaders = cfg->nheaders;
+	site->nfallbacks = cfg->nfallbacks;
+	memcpy(site->fallbacks, cfg->fallbacks, sizeof(site->fallbacks));
+	site->nsuffixes = cfg->nsuffixes;
+	memcpy(site->suffixes, cfg->suffixes, sizeof(site->suffixes));
+	site->redirect_suffixes = cfg->redirect_suffixes;
 	memcpy(site->headers, cfg->headers, sizeof(site->headers));
 	site->norigins = cfg->norigins;
 	for (i = 0; i < cfg->norigins && i < SITE_MAX_ORIGINS; i++)

@@ -65,6 +65,11 @@ struct config {
 	int norigins;
 	char origins[CONFIG_MAX_ORIGINS][CONFIG_STR]; /* "*" allows any */
 	struct site_rules rules;      /* site.routing_rules, site.redirect_all */
+	int nfallbacks;               /* site.fallbacks */
+	struct site_fallback fallbacks[SITE_MAX_FALLBACKS];
+	int nsuffixes;                /* site.try_suffixes */
+	char suffixes[SITE_MAX_SUFFIXES][SITE_SUFFIX_LEN];
+	int redirect_suffixes;
 	int nheaders;                 /* site.headers */
 	struct site_header headers[SITE_MAX_HEADERS];
 	char website_document[CONFIG_STR]; /* key of a WebsiteConfiguration, "" none */

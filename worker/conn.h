@@ -48,6 +48,7 @@ enum up_phase {
 	PH_LIST = SITE_LIST,       /* directory listing */
 	PH_SPA = SITE_SPA,         /* the single-page-app fallback */
 	PH_ERRDOC = SITE_ERRDOC,   /* the custom 404 page */
+	PH_SUFFIX = SITE_SUFFIX,   /* key + a suffix of site.try_suffixes */
 	PH_READY,                  /* readiness probe */
 	PH_REVAL                   /* HEAD with If-None-Match for a stale cached copy */
 };
@@ -84,6 +85,7 @@ struct xfer {
 	struct cache_entry *reval;
 	int fill;
 	int known_missing; /* answered by a negative cache entry */
+	int suffix_next;   /* the next of site.try_suffixes to try */
 	char *fill_buf;
 	size_t fill_len, fill_cap;
 

@@ -127,6 +127,7 @@ site_req_of(const struct conn *c, struct site_req *r)
 	r->head = c->method == HTTP_M_HEAD;
 	r->caching = c->w->caching;
 	r->known_missing = x->known_missing;
+	r->suffix_next = x->suffix_next;
 }
 
 /*
@@ -290,6 +291,17 @@ serve_request(struct conn *c)
 		return;
 	}
 	x->phase = PH_OBJECT;
+	x->suffix_next = 0;
+	if (w->conf->site.redirect_suffixes) {
+		char loc[1200], extra[1300];
+
+		if (site_suffix_redirect(&w->conf->site, r->path.p, r->path.len,
+		    r->query.len > 0 ? r->query.p : "", r->query.len, loc, sizeof(loc)) == 301) {
+			snprintf(extra, sizeof(extra), "Location: %s\r\n", loc);
+			resp_send(c, 301, "text/html; charset=utf-8", extra, "", 0);
+			return;
+		}
+	}
 	if (route(c, 0))
 		return;
 	if (w->caching && try_cache(c))
@@ -334,6 +346,7 @@ headers_done(struct conn *c)
 			resp_stream_head(c, x->up_status);
 		break;
 	case PH_SPA:
+	case PH_SUFFIX:
 		if (x->up_status == 200)
 			resp_stream_head(c, 200);
 		break;
@@ -556,6 +569,8 @@ serve_next(struct conn *c, const struct site_next *n)
 		cache_put_negative(&c->w->cache, x->key, x->keylen, c->w->now_ms);
 	switch (n->action) {
 	case SITE_FETCH:
+		if (n->phase == SITE_SUFFIX)
+			x->suffix_next++;
 		if (conn_upstream_start(c, (enum up_phase)n->phase, n->head ? "HEAD" : "GET",
 		    n->key, n->keylen, NULL, NULL) == -1)
 			resp_error(c, 500, "cannot build the upstream request");

@@ -77,15 +77,68 @@ error(struct site_next *n, int status, const char *detail)
 	n->detail = detail;
 }
 
+/*
+ * The SPA file (spa) or the error document for the request: the longest
+ * prefix of site.fallbacks that sets it, else the site's own.
+ */
+static const char *
+fallback_for(const struct site_conf *s, const struct site_req *r, int spa)
+{
+	const char *doc = spa ? s->spa_file : s->error_document;
+	size_t pl = strlen(s->prefix);
+	const char *key = r->key + (r->keylen >= pl ? pl : r->keylen);
+	size_t klen = r->keylen >= pl ? r->keylen - pl : 0;
+	long best = -1;
+	int i;
+
+	for (i = 0; i < s->nfallbacks; i++) {
+		const struct site_fallback *f = &s->fallbacks[i];
+		const char *d = spa ? f->spa_file : f->error_document;
+		size_t fl = strlen(f->prefix);
+
+		if (d[0] != '\0' && (long)fl > best && klen >= fl &&
+		    memcmp(key, f->prefix, fl) == 0) {
+			doc = d;
+			best = (long)fl;
+		}
+	}
+	return doc;
+}
+
+/* Is the last segment of key free of dots (a name that may be a page)? */
+static int
+dotless(const char *key, size_t keylen)
+{
+	size_t i;
+
+	for (i = keylen; i > 0 && key[i - 1] != '/'; i--)
+		if (key[i - 1] == '.')
+			return 0;
+	return 1;
+}
+
 void
 site_not_found(const struct site_conf *s, const struct site_req *r, enum site_phase after,
     struct site_next *n)
 {
-	int dircheck = after == SITE_OBJECT && !r->is_dir && r->keylen > 0 &&
+	int dircheck, suffix;
+	const char *spa, *errdoc;
+
+	/* Clean URLs: after the object (or a suffix) is missing, the next suffix. */
+	suffix = (after == SITE_OBJECT || after == SITE_SUFFIX) && !r->is_dir && r->keylen > 0 &&
+	    r->suffix_next < s->nsuffixes && dotless(r->key, r->keylen) &&
+	    r->keylen + strlen(s->suffixes[r->suffix_next]) < sizeof(n->key);
+	if (after == SITE_SUFFIX)
+		after = SITE_OBJECT; /* the suffixes are part of looking for the object */
+	dircheck = !suffix && after == SITE_OBJECT && !r->is_dir && r->keylen > 0 &&
 	    r->keylen + 1 + strlen(s->index) < sizeof(n->key) &&
 	    site_dir_redirect_applies(s, r->key, r->keylen);
 
 	memset(n, 0, sizeof(*n));
+	if (suffix) {
+		fetch(n, SITE_SUFFIX, r->head, r->key, r->keylen, s->suffixes[r->suffix_next]);
+		return;
+	}
 	/*
 	 * Neither an object nor a directory: worth remembering for a TTL.  A
 	 * directory that may be listed is not, as new keys below it change
@@ -111,13 +164,15 @@ site_not_found(const struct site_conf *s, const struct site_req *r, enum site_ph
 		n->action = SITE_LISTING;
 		return;
 	}
+	spa = fallback_for(s, r, 1);
 	if ((after == SITE_OBJECT || after == SITE_DIRCHECK || after == SITE_LIST) &&
-	    s->spa_file[0] != '\0') {
-		fetch(n, SITE_SPA, r->head, s->prefix, strlen(s->prefix), s->spa_file);
+	    spa[0] != '\0') {
+		fetch(n, SITE_SPA, r->head, s->prefix, strlen(s->prefix), spa);
 		return;
 	}
-	if (after != SITE_ERRDOC && s->error_document[0] != '\0') {
-		fetch(n, SITE_ERRDOC, r->head, s->prefix, strlen(s->prefix), s->error_document);
+	errdoc = fallback_for(s, r, 0);
+	if (after != SITE_ERRDOC && errdoc[0] != '\0') {
+		fetch(n, SITE_ERRDOC, r->head, s->prefix, strlen(s->prefix), errdoc);
 		return;
 	}
 	error(n, 404, SITE_NOT_FOUND);
@@ -155,6 +210,13 @@ site_answer(const struct site_conf *s, const struct site_req *r, enum site_phase
 		memset(n, 0, sizeof(*n));
 		error(n, 404, SITE_NOT_FOUND);
 		return;
+	case SITE_SUFFIX:
+		/* Only a missing suffixed key goes on; anything else is an error. */
+		if (status == 404 || status == 403) {
+			site_not_found(s, r, SITE_SUFFIX, n);
+			return;
+		}
+		break;
 	case SITE_OBJECT:
 	case SITE_LIST:
 		break;
@@ -576,3 +638,40 @@ site_headers_for(const struct site_conf *s, const char *key, size_t keylen,
 	return n;
 }
 
+int
+site_suffix_redirect(const struct site_conf *s, const char *path, size_t len,
+    const char *query, size_t qlen, char *loc, size_t locsz)
+{
+	size_t sl;
+	int i;
+
+	if (!s->redirect_suffixes)
+		return 0;
+	/* One leading '/', as for the directory redirect: never "//host" or "/\\host". */
+	while (len > 0 && (path[0] == '/' || path[0] == '\\')) {
+		path++;
+		len--;
+	}
+	for (i = 0; i < s->nsuffixes; i++) {
+		sl = strlen(s->suffixes[i]);
+		/* "about.html" -> "/about", but not ".html" nor "dir/.html". */
+		if (len <= sl || memcmp(path + len - sl, s->suffixes[i], sl) != 0 ||
+		    path[len - sl - 1] == '/')
+			continue;
+		if (len - sl + (qlen > 0 ? qlen + 1 : 0) + 2 > locsz)
+			return 0;
+		{
+			/* dir/index.html goes to dir/, not to dir/index. */
+			const char *slash = memrchr(path, '/', len);
+			size_t seg = slash != NULL ? (size_t)(slash - path) + 1 : 0;
+
+			if (len - seg == strlen(s->index) && memcmp(path + seg, s->index,
+			    len - seg) == 0)
+				len = seg + sl;
+		}
+		snprintf(loc, locsz, "/%.*s%s%.*s", (int)(len - sl), path, qlen > 0 ? "?" : "",
+		    (int)qlen, qlen > 0 ? query : "");
+		return 301;
+	}
+	return 0;
+}

@@ -77,6 +77,24 @@ struct site_header {
 	int override;
 };
 
+/*
+ * Per-prefix fallbacks, so that several single-page apps share a bucket:
+ * /app1/... falls back to app1/index.html, /docs/... to docs/404.html.
+ * The longest prefix that sets the document wins; the site's own
+ * spa_file and error_document apply where none does.
+ */
+#define SITE_MAX_FALLBACKS 16
+
+struct site_fallback {
+	char prefix[SITE_STR];
+	char spa_file[SITE_STR];       /* "" : not set here */
+	char error_document[SITE_STR];
+};
+
+/* Clean URLs: /about serves about.html when about is missing. */
+#define SITE_MAX_SUFFIXES 4
+#define SITE_SUFFIX_LEN 16
+
 struct site_conf {
 	char prefix[SITE_STR];       /* key prefix: "" or "dir/" */
 	char index[SITE_STR];        /* index document for / and dir/ */
@@ -89,6 +107,11 @@ struct site_conf {
 	struct site_rules rules;
 	int nheaders;
 	struct site_header headers[SITE_MAX_HEADERS];
+	int nfallbacks;
+	struct site_fallback fallbacks[SITE_MAX_FALLBACKS];
+	int nsuffixes;                 /* site.try_suffixes */
+	char suffixes[SITE_MAX_SUFFIXES][SITE_SUFFIX_LEN];
+	int redirect_suffixes;         /* /about.html -> 301 /about */
 };
 
 /* What each S3 request of the chain is for. */
@@ -97,7 +120,8 @@ enum site_phase {
 	SITE_DIRCHECK, /* HEAD key/index, to redirect key to key/ */
 	SITE_LIST,     /* ListObjectsV2 of a directory */
 	SITE_SPA,      /* the single-page-app file */
-	SITE_ERRDOC    /* the error document */
+	SITE_ERRDOC,   /* the error document */
+	SITE_SUFFIX    /* key + one of site.try_suffixes (clean URLs) */
 };
 
 /* What the request looked like, as far as the rules care. */
@@ -108,6 +132,7 @@ struct site_req {
 	int head;         /* HEAD rather than GET */
 	int caching;      /* the worker keeps a cache (negative entries) */
 	int known_missing; /* the cache already said the key is missing */
+	int suffix_next;  /* the next of site.try_suffixes to try */
 };
 
 enum site_action {
@@ -223,6 +248,14 @@ int site_header_check(const struct site_header *h, char *err, size_t errsz);
  */
 int site_headers_for(const struct site_conf *s, const char *key, size_t keylen,
     const struct site_header **out);
+
+/*
+ * With site.redirect_suffixes, a request for /about.html (one of
+ * site.try_suffixes) is sent to /about: writes that Location (the query
+ * kept) and returns 301, else 0.  path is the request's path as sent.
+ */
+int site_suffix_redirect(const struct site_conf *s, const char *path, size_t len,
+    const char *query, size_t qlen, char *loc, size_t locsz);
 
 /* Is origin (not NUL-terminated) allowed by the CORS list? */
 int site_origin_allowed(const struct site_conf *s, const char *origin, size_t len);

@@ -287,3 +287,72 @@ def test_bad_headers_are_refused(daemon_factory, minio, bucket):
         code, out = daemon_factory.run(base + "site: { %s };\n" % site, ["-t"])
         assert code == 1, (site, out)
         assert re.search(want, out), (site, out)
+
+
+def test_clean_urls(daemon_factory, minio, s3, bucket):
+    """site.try_suffixes: /about serves about.html when about is missing;
+    site.redirect_suffixes sends /about.html to /about (and dir/index.html
+    to dir/)."""
+    put_object(s3, bucket, "about.html", b"about page\n", content_type="text/html")
+    put_object(s3, bucket, "docs/intro.htm", b"intro\n", content_type="text/html")
+    put_object(s3, bucket, "real", b"the object itself\n", content_type="text/plain")
+    put_object(s3, bucket, "real.html", b"not this\n", content_type="text/html")
+    put_object(s3, bucket, "guide/index.html", b"guide\n", content_type="text/html")
+    d = start(daemon_factory, minio, bucket, 'try_suffixes = [ ".html", ".htm" ];')
+    r = http(d.port, "GET", "/about")
+    assert (r.status, r.body) == (200, b"about page\n"), r
+    assert r.headers["Content-Type"] == "text/html"
+    assert http(d.port, "HEAD", "/about").status == 200
+    assert http(d.port, "GET", "/docs/intro").body == b"intro\n"     # the second suffix
+    assert http(d.port, "GET", "/real").body == b"the object itself\n"   # the object first
+    assert http(d.port, "GET", "/about.html").body == b"about page\n"    # no redirect by default
+    assert http(d.port, "GET", "/missing").status == 404
+    assert redirect(d, "/guide")[:2] == (301, "/guide/")    # the directory check still follows
+    before = metric(d, UPSTREAM)
+    http(d.port, "GET", "/about")
+    assert metric(d, UPSTREAM) - before == 2     # the documented cost: the key, then key.html
+
+    d2 = start(daemon_factory, minio, bucket,
+               'try_suffixes = [ ".html" ]; redirect_suffixes = true;')
+    assert redirect(d2, "/about.html?x=1")[:2] == (301, "/about?x=1")
+    assert redirect(d2, "/guide/index.html")[:2] == (301, "/guide/")
+    assert redirect(d2, "//evil.example/x.html")[:2] == (301, "/evil.example/x")
+    assert redirect(d2, "/\\evil.example/x.html")[:2] == (301, "/evil.example/x")
+    assert http(d2.port, "GET", "/about").body == b"about page\n"
+
+
+def test_fallbacks_per_prefix(daemon_factory, minio, s3, bucket):
+    """Several single-page apps in one bucket: each prefix falls back to its
+    own file, the longest prefix first; the site's own elsewhere."""
+    put_object(s3, bucket, "app1/index.html", b"app one\n", content_type="text/html")
+    put_object(s3, bucket, "app1/admin/index.html", b"admin\n", content_type="text/html")
+    put_object(s3, bucket, "docs/404.html", b"docs 404\n", content_type="text/html")
+    put_object(s3, bucket, "404.html", b"site 404\n", content_type="text/html")
+    d = start(daemon_factory, minio, bucket, """
+error_document = "404.html";
+fallbacks = (
+  { prefix = "app1/"; spa_file = "app1/index.html"; },
+  { prefix = "app1/admin/"; spa_file = "app1/admin/index.html"; },
+  { prefix = "docs/"; error_document = "docs/404.html"; }
+);""")
+    r = http(d.port, "GET", "/app1/some/route")
+    assert (r.status, r.body) == (200, b"app one\n"), r
+    assert http(d.port, "GET", "/app1/admin/users/7").body == b"admin\n"
+    r = http(d.port, "GET", "/docs/missing")
+    assert (r.status, r.body) == (404, b"docs 404\n"), r
+    r = http(d.port, "GET", "/elsewhere")
+    assert (r.status, r.body) == (404, b"site 404\n"), r
+
+
+def test_bad_pages_settings_are_refused(daemon_factory, minio, bucket):
+    port = harness.free_port()
+    base = daemon_config(minio, bucket, port)
+    for site, want in (
+        ('try_suffixes = [ "html" ];', r'site.try_suffixes: each is a suffix'),
+        ('try_suffixes = [ ".a/b" ];', r'site.try_suffixes: each is a suffix'),
+        ('fallbacks = ( { prefix = "a/"; } );', r'fallback 1 sets neither'),
+        ('fallbacks = ( { prefix = "a/"; spa = "x"; } );', r'unknown fallback setting "spa"'),
+    ):
+        code, out = daemon_factory.run(base + "site: { %s };\n" % site, ["-t"])
+        assert code == 1, (site, out)
+        assert re.search(want, out), (site, out)

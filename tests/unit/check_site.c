@@ -1360,6 +1360,110 @@ START_TEST(test_header_check)
 }
 END_TEST
 
+
+/* --- clean URLs and per-prefix fallbacks ---------------------------------- */
+
+START_TEST(test_suffixes)
+{
+	struct site_req r;
+
+	conf_reset("www/");
+	conf.nsuffixes = 2;
+	snprintf(conf.suffixes[0], sizeof(conf.suffixes[0]), ".html");
+	snprintf(conf.suffixes[1], sizeof(conf.suffixes[1]), ".htm");
+	r = req_of("www/about", 0, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_SUFFIX, 0, "www/about.html");
+	ck_assert_int_eq(next.remember_missing, 0);
+	r.suffix_next = 1;
+	answer(&r, SITE_SUFFIX, 404, "NoSuchKey");
+	assert_fetch(SITE_SUFFIX, 0, "www/about.htm");
+	/* All tried: on to the directory check, as for the object. */
+	r.suffix_next = 2;
+	answer(&r, SITE_SUFFIX, 404, "NoSuchKey");
+	assert_fetch(SITE_DIRCHECK, 1, "www/about/index.html");
+	/* A dotted name, a directory: no suffix. */
+	r = req_of("www/logo.png", 0, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_ne(next.phase, SITE_SUFFIX);
+	r = req_of("www/docs/index.html", 1, 0, 1, 0);
+	not_found(&r, SITE_OBJECT);
+	ck_assert_int_ne(next.phase, SITE_SUFFIX);
+	/* A storage error on a suffix is an error, not a miss. */
+	r = req_of("www/about", 0, 0, 1, 0);
+	r.suffix_next = 1;
+	answer(&r, SITE_SUFFIX, 500, "InternalError");
+	ck_assert_int_eq(next.action, SITE_ERROR);
+	ck_assert_int_eq(next.status, 502);
+}
+END_TEST
+
+START_TEST(test_suffix_redirect)
+{
+	char l[256];
+
+	conf_reset("");
+	conf.nsuffixes = 1;
+	snprintf(conf.suffixes[0], sizeof(conf.suffixes[0]), ".html");
+	ck_assert_int_eq(site_suffix_redirect(&conf, "/a.html", 7, "", 0, l, sizeof(l)), 0);
+	conf.redirect_suffixes = 1;
+	ck_assert_int_eq(site_suffix_redirect(&conf, "/a.html", 7, "", 0, l, sizeof(l)), 301);
+	ck_assert_str_eq(l, "/a");
+	ck_assert_int_eq(site_suffix_redirect(&conf, "/d/a.html", 9, "q=1", 3, l, sizeof(l)), 301);
+	ck_assert_str_eq(l, "/d/a?q=1");
+	ck_assert_int_eq(site_suffix_redirect(&conf, "/d/index.html", 13, "", 0, l, sizeof(l)),
+	    301);
+	ck_assert_str_eq(l, "/d/");
+	ck_assert_int_eq(site_suffix_redirect(&conf, "/index.html", 11, "", 0, l, sizeof(l)), 301);
+	ck_assert_str_eq(l, "/");
+	ck_assert_int_eq(site_suffix_redirect(&conf, "//evil/a.html", 13, "", 0, l, sizeof(l)),
+	    301);
+	ck_assert_str_eq(l, "/evil/a");
+	ck_assert_int_eq(site_suffix_redirect(&conf, "/\\evil/a.html", 13, "", 0, l, sizeof(l)),
+	    301);
+	ck_assert_str_eq(l, "/evil/a");
+	ck_assert_int_eq(site_suffix_redirect(&conf, "/.html", 6, "", 0, l, sizeof(l)), 0);
+	ck_assert_int_eq(site_suffix_redirect(&conf, "/d/.html", 8, "", 0, l, sizeof(l)), 0);
+	ck_assert_int_eq(site_suffix_redirect(&conf, "/a.htm", 6, "", 0, l, sizeof(l)), 0);
+	ck_assert_int_eq(site_suffix_redirect(&conf, "/a.html", 7, "", 0, l, 2), 0);
+}
+END_TEST
+
+START_TEST(test_fallbacks)
+{
+	struct site_req r;
+
+	conf_reset("www/");
+	set_errdoc("404.html");
+	conf.nfallbacks = 3;
+	snprintf(conf.fallbacks[0].prefix, SITE_STR, "app1/");
+	snprintf(conf.fallbacks[0].spa_file, SITE_STR, "app1/index.html");
+	snprintf(conf.fallbacks[1].prefix, SITE_STR, "app1/admin/");
+	snprintf(conf.fallbacks[1].spa_file, SITE_STR, "app1/admin/index.html");
+	snprintf(conf.fallbacks[2].prefix, SITE_STR, "docs/");
+	snprintf(conf.fallbacks[2].error_document, SITE_STR, "docs/404.html");
+	r = req_of("www/app1/x.js", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_SPA, 0, "www/app1/index.html");
+	r = req_of("www/app1/admin/x.js", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_SPA, 0, "www/app1/admin/index.html");
+	/* The SPA file missing: the error document of that prefix, or the site's. */
+	answer(&r, SITE_SPA, 404, "NoSuchKey");
+	assert_fetch(SITE_ERRDOC, 0, "www/404.html");
+	r = req_of("www/docs/x.txt", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_ERRDOC, 0, "www/docs/404.html");
+	r = req_of("www/other.txt", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_ERRDOC, 0, "www/404.html");
+	/* The prefix is relative to the site's: "www/app1" is not "app1/". */
+	r = req_of("www/app10/x.js", 0, 0, 0, 0);
+	not_found(&r, SITE_OBJECT);
+	assert_fetch(SITE_ERRDOC, 0, "www/404.html");
+}
+END_TEST
+
 /* Long because it lists every test case, one line each. */
 static Suite *
 site_suite(void)
@@ -1445,6 +1549,12 @@ site_suite(void)
 	tc = tcase_create("headers");
 	tcase_add_test(tc, test_headers_for);
 	tcase_add_test(tc, test_header_check);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("pages");
+	tcase_add_test(tc, test_suffixes);
+	tcase_add_test(tc, test_suffix_redirect);
+	tcase_add_test(tc, test_fallbacks);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dir_redirect");
