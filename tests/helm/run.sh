@@ -14,13 +14,17 @@
 #  - the credentials never appear outside the Secret, and the configuration
 #    checksum rolls the pods exactly when the configuration changes;
 #  - values.schema.json rejects wrong types, unknown keys and bad values;
+#  - s3wwwd -t (S3WWWD_BUILDDIR's, or built here) accepts the s3wwwd.conf
+#    rendered from tests/helm/values/site-rules.yaml;
 #  - the helm-unittest suites (helm/s3wwwd/tests);
 #  - the chart README documents every value, the schema and values.yaml
 #    agree, the packaged chart leaves the test suites out, and appVersion is
 #    the version in configure.ac.
 #
 # Usage: tests/helm/run.sh
-# Environment: S3WWWD_KEEP_TMP=1 keeps the temporary directory.
+# Environment: S3WWWD_KEEP_TMP=1 keeps the temporary directory;
+#              S3WWWD_BUILDDIR=build/plain uses that build's s3wwwd instead
+#              of building one in the temporary directory.
 # Prints PASS/FAIL per check and ends with "N passed, N failed" (the
 # helm-unittest tests are counted one by one).
 set -euo pipefail
@@ -292,9 +296,76 @@ must_reject "a cache of no memory" "at '/server/cache/memoryMiB'" --set server.c
 must_reject "a control character in a string" "at '/s3/bucketPath'" \
 	--set-string "s3.bucketPath=$(printf 'a\tb')"
 must_reject "an invalid bucket name" "at '/s3/bucket'" --set s3.bucket=Not_A_Bucket
+must_reject "a routing rule protocol other than http(s)" "at '/site/routingRules/0/protocol'" \
+	--set 'site.routingRules[0].protocol=ftp'
+must_reject "a routing rule code 304" "at '/site/routingRules/0/code'" \
+	--set 'site.routingRules[0].code=304'
+must_reject "a routing rule that redirects nowhere" "at '/site/routingRules/0'" \
+	--set 'site.routingRules[0].keyPrefix=docs/'
+must_reject "routing rules with redirectAll" "at '/site'" \
+	--set 'site.routingRules[0].host=a.example.org' --set site.redirectAll.host=b.example.org
+must_reject "a try suffix without a dot" "at '/site/trySuffixes/0'" --set 'site.trySuffixes[0]=html'
+must_reject "a fallback without a document" "at '/site/fallbacks/0'" \
+	--set 'site.fallbacks[0].prefix=app/'
 must_reject "an unknown key in a list item" "additional properties 'pathtype' not allowed" \
 	--set ingress.enabled=true --set 'ingress.hosts[0].host=a.example.org' \
 	--set 'ingress.hosts[0].paths[0].path=/' --set 'ingress.hosts[0].paths[0].pathtype=Prefix'
+
+# ---- the daemon reads what the chart renders -------------------------------------------------
+
+# s3wwwd -t on the s3wwwd.conf of tests/helm/values/site-rules.yaml (every
+# site setting: routing rules, headers, clean URLs, fallbacks), and again
+# with site.redirectAll in place of the rules.  s3wwwd comes from
+# S3WWWD_BUILDDIR, else it is built here out of tree.
+find_daemon() {
+	local d=${S3WWWD_BUILDDIR:-}
+	if [ -n "$d" ] && [ -x "$d/s3wwwd" ]; then
+		DAEMON=$(cd "$d" && pwd)/s3wwwd
+		return 0
+	fi
+	say "building s3wwwd (set S3WWWD_BUILDDIR to use an existing build)"
+	local src="$TMP/src"
+	mkdir -p "$src" "$TMP/build"
+	(cd "$SRCDIR" && tar --exclude=./build --exclude=./.git --exclude=./autom4te.cache -cf - .) |
+		tar -C "$src" -xf -
+	if ! (cd "$src" && autoreconf -fi && cd "$TMP/build" &&
+		"$src/configure" --disable-unit-tests && make -j2 s3wwwd) >"$TMP/build.log" 2>&1; then
+		tail -n 30 "$TMP/build.log"
+		return 1
+	fi
+	DAEMON="$TMP/build/s3wwwd"
+}
+# daemon_check NAME [helm args...]: s3wwwd -t accepts the rendered s3wwwd.conf.
+daemon_check() {
+	local name=$1 out
+	shift
+	if ! out=$("$HELM" template web "$CHART" --kube-version "$KUBE_VERSION" \
+		--show-only templates/configmap.yaml "$@" 2>&1 >"$TMP/conf-$name.yaml"); then
+		fail "s3wwwd -t accepts the rendered s3wwwd.conf ($name)" "$out"
+		return
+	fi
+	"$PY" -c 'import sys, yaml; sys.stdout.write(yaml.safe_load(open(sys.argv[1]))["data"]["s3wwwd.conf"])' \
+		"$TMP/conf-$name.yaml" >"$TMP/$name.conf"
+	check "s3wwwd -t accepts the rendered s3wwwd.conf ($name)" "$DAEMON" -t -c "$TMP/$name.conf"
+}
+if find_daemon >"$TMP/find-daemon.out" 2>&1; then
+	cat "$TMP/find-daemon.out"
+	daemon_check site-rules -f tests/helm/values/site-rules.yaml
+	daemon_check site-redirect-all -f tests/helm/values/site-rules.yaml \
+		--set-json 'site.routingRules=[]' --set site.redirectAll.host=www.example.org \
+		--set site.redirectAll.protocol=https
+	# ... and rejects what it must, or its acceptance means nothing.
+	sed -e 's/code = 302;/code = 304;/' "$TMP/site-rules.conf" >"$TMP/bad-rule.conf"
+	if out=$("$DAEMON" -t -c "$TMP/bad-rule.conf" 2>&1); then
+		fail "s3wwwd -t rejects a routing rule with code 304" "$out"
+	elif [[ $out == *"redirect code 304"* ]]; then
+		pass "s3wwwd -t rejects a routing rule with code 304"
+	else
+		fail "s3wwwd -t rejects a routing rule with code 304" "$out"
+	fi
+else
+	fail "s3wwwd build" "$(cat "$TMP/find-daemon.out")"
+fi
 
 # ---- helm-unittest ------------------------------------------------------------------------
 

@@ -129,6 +129,23 @@ keeps control characters out of every string that reaches the file.
 "{{ . | toString | replace "\\" "\\\\" | replace "\"" "\\\"" }}"
 {{- end }}
 
+{{/*
+A libconfig group of the keys a values map holds, in a fixed order:
+(list MAP (list valuesKey settingName ...)).  A key that is present is
+written even when empty (replace_key_prefix = "" strips the prefix);
+strings are quoted with s3wwwd.str, numbers and booleans written bare.
+*/}}
+{{- define "s3wwwd.group" -}}
+{{- $m := index . 0 -}}
+{{- $keys := index . 1 -}}
+{
+{{- range $i, $k := $keys }}
+{{- if and (eq (mod $i 2) 0) (hasKey $m $k) }}
+{{- $x := index $m $k }} {{ index $keys (add1 $i) }} = {{ if kindIs "string" $x }}{{ include "s3wwwd.str" $x }}{{ else if kindIs "bool" $x }}{{ $x }}{{ else }}{{ int64 $x }}{{ end }};
+{{- end }}
+{{- end }} }
+{{- end }}
+
 {{- define "s3wwwd.listen" -}}
 {{- $addr := .Values.server.listenAddress }}
 {{- if contains ":" $addr }}
@@ -175,6 +192,42 @@ site: {
   directory_listing = false;
   directory_redirect = {{ include "s3wwwd.str" $v.site.directoryRedirect }};
   cors_origins = [ {{- range $i, $o := $v.site.corsOrigins }}{{ if $i }},{{ end }} {{ include "s3wwwd.str" $o }}{{ end }} ];
+{{- with $v.site.websiteDocument }}
+  website_document = {{ include "s3wwwd.str" . }};
+{{- end }}
+{{- with $v.site.websiteTtl }}
+  website_ttl = {{ include "s3wwwd.str" . }};
+{{- end }}
+{{- with $v.site.routingRules }}
+  routing_rules = (
+{{- range $i, $r := . }}
+    {{ include "s3wwwd.group" (list $r (list "keyPrefix" "key_prefix" "errorCode" "error_code" "protocol" "protocol" "host" "host" "replaceKeyPrefix" "replace_key_prefix" "replaceKey" "replace_key" "code" "code")) }}{{ if lt (add1 $i) (len $v.site.routingRules) }},{{ end }}
+{{- end }}
+  );
+{{- end }}
+{{- with $v.site.redirectAll }}
+  redirect_all = {{ include "s3wwwd.group" (list . (list "host" "host" "protocol" "protocol")) }};
+{{- end }}
+{{- with $v.site.headers }}
+  headers = (
+{{- range $i, $h := . }}
+    {{ include "s3wwwd.group" (list $h (list "prefix" "prefix" "name" "name" "value" "value" "override" "override")) }}{{ if lt (add1 $i) (len $v.site.headers) }},{{ end }}
+{{- end }}
+  );
+{{- end }}
+{{- with $v.site.trySuffixes }}
+  try_suffixes = [ {{- range $i, $s := . }}{{ if $i }},{{ end }} {{ include "s3wwwd.str" $s }}{{ end }} ];
+{{- end }}
+{{- if $v.site.redirectSuffixes }}
+  redirect_suffixes = true;
+{{- end }}
+{{- with $v.site.fallbacks }}
+  fallbacks = (
+{{- range $i, $f := . }}
+    {{ include "s3wwwd.group" (list $f (list "prefix" "prefix" "spaFile" "spa_file" "errorDocument" "error_document")) }}{{ if lt (add1 $i) (len $v.site.fallbacks) }},{{ end }}
+{{- end }}
+  );
+{{- end }}
 };
 
 cache: {
