@@ -564,3 +564,35 @@ fail:
 	out[0] = '\0';
 	return -1;
 }
+
+const char *
+s3_redirect_target_why(const char *t)
+{
+	const char *p;
+
+	if (t[0] == '\0')
+		return "the target is empty";
+	if (t[0] == '/') {
+		if (t[1] == '/' || t[1] == '\\')
+			return "a target starting with // or /\\ names another host "
+			    "to a browser; give a path with one leading / or an "
+			    "http(s) URL";
+	} else if (strncmp(t, "http://", 7) == 0 ||
+	    strncmp(t, "https://", 8) == 0) {
+		p = t + (t[4] == 's' ? 8 : 7);
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '['))
+			return "the URL has no host";
+	} else {
+		return "a target must be a path starting with / or an http:// "
+		    "or https:// URL";
+	}
+	for (p = t; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return "a target may not hold spaces, control characters "
+			    "or non-ASCII bytes; percent-encode them";
+	if (strlen(t) > S3_REDIRECT_MAX)
+		return "the target is longer than 255 bytes, more than s3wwwd "
+		    "reads of the header";
+	return NULL;
+}

@@ -85,6 +85,19 @@ int s3_request_build(struct s3_request *req, struct sigv4_ctx *sig,
     const char *payload_hash, const char *const *extra, time_t now);
 
 /*
+ * A per-object website redirect target (x-amz-website-redirect-location),
+ * as AWS requires it and as the daemon honours it: a path with one leading
+ * '/' ("//host" and "/\\host" are another host to a browser) or an
+ * absolute http(s) URL whose host starts with a letter, a digit or '[',
+ * with no spaces, control characters or non-ASCII bytes, and at most
+ * S3_REDIRECT_MAX bytes (what the daemon reads of the header).  The daemon
+ * answers with it, the seeding tool refuses to store anything else.
+ * Returns NULL for a good target, else why it is not one.
+ */
+#define S3_REDIRECT_MAX 255
+const char *s3_redirect_target_why(const char *target);
+
+/*
  * Pull the <Code> of an S3 XML error body (for example "NoSuchKey") into
  * out, with surrounding white space trimmed and entities decoded (the body
  * is read with xml_find and xml_text, see xml.h).  Returns 0 if found, -1

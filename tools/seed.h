@@ -79,7 +79,7 @@ struct seed_files {
  * keeps a header value below 256 bytes (worker/conn.h, uh[]); a longer
  * target would be stored and then ignored, so it is refused here.
  */
-#define SEED_REDIRECT_MAX 255
+#define SEED_REDIRECT_MAX S3_REDIRECT_MAX
 
 struct seed_redirect {
 	char *key;	/* full object key, prefix included */

@@ -621,46 +621,15 @@ seed_files_free(struct seed_files *fs)
 }
 
 /*
- * Redirects.  The rule for a target is the daemon's, site_redirect_target_ok()
- * in worker/site.c, repeated here because the tool builds on common/ only and
- * must agree with it: a path with one leading '/' ("//host" and "/\host" are
- * another host to a browser) or an absolute http(s) URL whose host starts
- * with a letter, a digit or '[', and no spaces, control characters or
- * non-ASCII bytes.  The daemon ignores (and logs) any other target, so one is
+ * Redirects.  The rule for a target is the daemon's, s3_redirect_target_why()
+ * in common/s3.c: the daemon ignores (and logs) any other target, so one is
  * refused here, before anything is uploaded, rather than stored to do
- * nothing.  So is one longer than the daemon reads (SEED_REDIRECT_MAX).
- * Returns NULL for a good target, else why it is not.
+ * nothing.  Returns NULL for a good target, else why it is not.
  */
 const char *
 seed_redirect_target_why(const char *t)
 {
-	const char *p;
-
-	if (t[0] == '\0')
-		return "the target is empty";
-	if (t[0] == '/') {
-		if (t[1] == '/' || t[1] == '\\')
-			return "a target starting with // or /\\ names another host "
-			    "to a browser; give a path with one leading / or an "
-			    "http(s) URL";
-	} else if (strncmp(t, "http://", 7) == 0 ||
-	    strncmp(t, "https://", 8) == 0) {
-		p = t + (t[4] == 's' ? 8 : 7);
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '['))
-			return "the URL has no host";
-	} else {
-		return "a target must be a path starting with / or an http:// "
-		    "or https:// URL";
-	}
-	for (p = t; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return "a target may not hold spaces, control characters "
-			    "or non-ASCII bytes; percent-encode them";
-	if (strlen(t) > SEED_REDIRECT_MAX)
-		return "the target is longer than 255 bytes, more than s3wwwd "
-		    "reads of the header";
-	return NULL;
+	return s3_redirect_target_why(t);
 }
 
 /*

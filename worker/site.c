@@ -40,20 +40,26 @@ site_key(const struct site_conf *s, const char *path, size_t len, char *key, siz
  * those are most of the misses a public server answers, each of which
  * would otherwise cost two S3 requests.
  */
-int
-site_dir_redirect_applies(const struct site_conf *s, const char *key, size_t keylen)
+/* Is the last segment of key free of dots (a name that may be a page)? */
+static int
+dotless(const char *key, size_t keylen)
 {
 	size_t i;
 
+	for (i = keylen; i > 0 && key[i - 1] != '/'; i--)
+		if (key[i - 1] == '.')
+			return 0;
+	return 1;
+}
+
+int
+site_dir_redirect_applies(const struct site_conf *s, const char *key, size_t keylen)
+{
 	if (s->dir_redirect == SITE_DIR_OFF)
 		return 0;
 	if (s->dir_redirect == SITE_DIR_ALWAYS)
 		return 1;
-	for (i = keylen; i > 0 && key[i - 1] != '/'; i--) {
-		if (key[i - 1] == '.')
-			return 0;
-	}
-	return 1;
+	return dotless(key, keylen);
 }
 
 static void
@@ -105,17 +111,6 @@ fallback_for(const struct site_conf *s, const struct site_req *r, int spa)
 	return doc;
 }
 
-/* Is the last segment of key free of dots (a name that may be a page)? */
-static int
-dotless(const char *key, size_t keylen)
-{
-	size_t i;
-
-	for (i = keylen; i > 0 && key[i - 1] != '/'; i--)
-		if (key[i - 1] == '.')
-			return 0;
-	return 1;
-}
 
 void
 site_not_found(const struct site_conf *s, const struct site_req *r, enum site_phase after,
@@ -416,23 +411,7 @@ site_route(const struct site_conf *s, const char *key, size_t keylen, const char
 int
 site_redirect_target_ok(const char *t)
 {
-	const char *p;
-
-	if (t[0] == '/') {
-		if (t[1] == '/' || t[1] == '\\')
-			return 0;
-	} else if (strncmp(t, "http://", 7) == 0 || strncmp(t, "https://", 8) == 0) {
-		p = t + (t[4] == 's' ? 8 : 7);
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '['))
-			return 0;
-	} else {
-		return 0;
-	}
-	for (p = t; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return 0;
-	return 1;
+	return s3_redirect_target_why(t) == NULL;
 }
 
 /* The text of <tag> in [p, end) into out; 1 found, 0 absent, -1 bad. */
