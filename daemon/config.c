@@ -24,6 +24,7 @@
 
 #include "creds.h"
 #include "env.h"
+#include "metrics.h"
 #include "s3.h"
 
 enum copt_type {
@@ -400,8 +401,8 @@ known_key(const char *key, int group)
 {
 	size_t i, len = strlen(key);
 
-	/* The settings with a structure of their own (load_rules()). */
-	if (!group && (strcmp(key, "site.routing_rules") == 0 ||
+	/* The settings with a structure of their own (load_rules(), load_sites()). */
+	if (!group && (strcmp(key, "sites") == 0 || strcmp(key, "site.routing_rules") == 0 ||
 	    strcmp(key, "site.headers") == 0 || strcmp(key, "site.fallbacks") == 0 ||
 	    strcmp(key, "site.try_suffixes") == 0))
 		return 1;
@@ -422,10 +423,29 @@ known_key(const char *key, int group)
 	return 0;
 }
 
-/* Refuse settings we do not know: a typo should not be silently ignored. */
+/*
+ * What a site of the `sites` list may set: its s3 and site settings and
+ * whether and how long its objects are cached.  The upstream timeouts and
+ * the cache's memory belong to the whole server.
+ */
+static int
+site_key_allowed(const char *key)
+{
+	if (strcmp(key, "s3.connect_timeout") == 0 || strcmp(key, "s3.timeout") == 0)
+		return 0;
+	return strncmp(key, "s3.", 3) == 0 || strncmp(key, "site.", 5) == 0 ||
+	    strcmp(key, "cache.enabled") == 0 || strcmp(key, "cache.ttl") == 0 ||
+	    strcmp(key, "s3") == 0 || strcmp(key, "site") == 0 || strcmp(key, "cache") == 0;
+}
+
+/*
+ * Refuse settings we do not know: a typo should not be silently ignored.
+ * in_site: grp is one site of the `sites` list, whose own keys are name,
+ * hosts and default, and which may not set what the server shares.
+ */
 static int
 check_unknown(config_setting_t *grp, const char *prefix, const char *file, char *err,
-    size_t errsz)
+    size_t errsz, int in_site)
 {
 	int i, n = config_setting_length(grp);
 
@@ -438,12 +458,20 @@ check_unknown(config_setting_t *grp, const char *prefix, const char *file, char 
 		if (name == NULL)
 			continue;
 		snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", name);
-		if (!known_key(key, isgroup)) {
-			seterr(err, errsz, "%s:%d: unknown setting \"%s\"", file,
-			    config_setting_source_line(s), key);
+		if (in_site && *prefix == '\0' && !isgroup && (strcmp(key, "name") == 0 ||
+		    strcmp(key, "hosts") == 0 || strcmp(key, "default") == 0))
+			continue;
+		if (!known_key(key, isgroup) || (in_site && strcmp(key, "sites") == 0)) {
+			seterr(err, errsz, "%s:%d: unknown setting \"%s\"%s", file,
+			    config_setting_source_line(s), key, in_site ? " in a site" : "");
 			return -1;
 		}
-		if (isgroup && check_unknown(s, key, file, err, errsz) == -1)
+		if (in_site && !site_key_allowed(key)) {
+			seterr(err, errsz, "%s:%d: \"%s\" is set for the whole server, not "
+			    "per site", file, config_setting_source_line(s), key);
+			return -1;
+		}
+		if (isgroup && check_unknown(s, key, file, err, errsz, in_site) == -1)
 			return -1;
 	}
 	return 0;
@@ -586,15 +614,17 @@ load_rule(config_setting_t *g, struct site_rule *r, int nth, const char *file, c
 
 /* site.headers: a list of { prefix, name, value, override }. */
 static int
-load_headers(config_t *cf, struct config *cfg, const char *file, char *err, size_t errsz)
+load_headers(config_setting_t *root, struct config *cfg, const char *file, char *err,
+    size_t errsz)
 {
-	config_setting_t *list = config_lookup(cf, "site.headers");
+	config_setting_t *list = config_setting_lookup(root, "site.headers");
 	int i, j, n;
 	char why[256];
 
-	cfg->nheaders = 0;
+	/* A site that sets no headers keeps those of the top level. */
 	if (list == NULL)
 		return 0;
+	cfg->nheaders = 0;
 	if (!config_setting_is_list(list) ||
 	    (n = config_setting_length(list)) > SITE_MAX_HEADERS) {
 		seterr(err, errsz, "%s:%d: site.headers must be a list of at most %d groups", file,
@@ -651,14 +681,16 @@ static void strip_slashes(char *s);
  * element of both is checked with its file:line.
  */
 static int
-load_pages(config_t *cf, struct config *cfg, const char *file, char *err, size_t errsz)
+load_pages(config_setting_t *root, struct config *cfg, const char *file, char *err,
+    size_t errsz)
 {
-	config_setting_t *sx = config_lookup(cf, "site.try_suffixes");
-	config_setting_t *fb = config_lookup(cf, "site.fallbacks");
+	config_setting_t *sx = config_setting_lookup(root, "site.try_suffixes");
+	config_setting_t *fb = config_setting_lookup(root, "site.fallbacks");
 	int i, j, n;
 
-	cfg->nsuffixes = cfg->nfallbacks = 0;
+	/* A list the site does not set is the top level's. */
 	if (sx != NULL) {
+		cfg->nsuffixes = 0;
 		n = config_setting_length(sx);
 		if ((!config_setting_is_list(sx) && !config_setting_is_array(sx)) ||
 		    n > SITE_MAX_SUFFIXES) {
@@ -682,6 +714,7 @@ load_pages(config_t *cf, struct config *cfg, const char *file, char *err, size_t
 	}
 	if (fb == NULL)
 		return 0;
+	cfg->nfallbacks = 0;
 	n = config_setting_length(fb);
 	if (!config_setting_is_list(fb) || n > SITE_MAX_FALLBACKS) {
 		seterr(err, errsz, "%s:%d: site.fallbacks must be a list of at most %d groups",
@@ -726,10 +759,11 @@ load_pages(config_t *cf, struct config *cfg, const char *file, char *err, size_t
 
 /* site.routing_rules and site.redirect_all. */
 static int
-load_rules(config_t *cf, struct config *cfg, const char *file, char *err, size_t errsz)
+load_rules(config_setting_t *root, struct config *cfg, const char *file, char *err,
+    size_t errsz)
 {
-	config_setting_t *list = config_lookup(cf, "site.routing_rules");
-	config_setting_t *all = config_lookup(cf, "site.redirect_all");
+	config_setting_t *list = config_setting_lookup(root, "site.routing_rules");
+	config_setting_t *all = config_setting_lookup(root, "site.redirect_all");
 	struct site_rules *rs = &cfg->rules;
 	int i, n;
 
@@ -787,52 +821,46 @@ load_rules(config_t *cf, struct config *cfg, const char *file, char *err, size_t
 }
 
 static int
-load_file(struct config *cfg, const char *path, int required, enum level *lv, char *err,
-    size_t errsz)
+load_file(struct config *cfg, config_t *cf, const char *path, int required, enum level *lv,
+    char *err, size_t errsz)
 {
-	config_t cf;
 	size_t i;
-	int rc = -1;
 
 	if (access(path, F_OK) == -1 && errno == ENOENT && !required)
 		return 0;
-	config_init(&cf);
-	if (config_read_file(&cf, path) != CONFIG_TRUE) {
-		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
+	if (config_read_file(cf, path) != CONFIG_TRUE) {
+		if (config_error_type(cf) == CONFIG_ERR_FILE_IO)
 			seterr(err, errsz, "%s: cannot read: %s", path, strerror(errno));
 		else
-			seterr(err, errsz, "%s:%d: %s", config_error_file(&cf) ?
-			    config_error_file(&cf) : path, config_error_line(&cf),
-			    config_error_text(&cf));
-		goto out;
+			seterr(err, errsz, "%s:%d: %s", config_error_file(cf) ?
+			    config_error_file(cf) : path, config_error_line(cf),
+			    config_error_text(cf));
+		return -1;
 	}
 	if (strlen(path) >= sizeof(cfg->path)) {
 		seterr(err, errsz, "configuration path too long");
-		goto out;
+		return -1;
 	}
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
-	if (check_unknown(config_root_setting(&cf), "", path, err, errsz) == -1)
-		goto out;
+	if (check_unknown(config_root_setting(cf), "", path, err, errsz, 0) == -1)
+		return -1;
 	for (i = 0; i < NCOPTS; i++) {
 		config_setting_t *s;
 
 		if (copts[i].key == NULL)
 			continue;
-		s = config_lookup(&cf, copts[i].key);
+		s = config_lookup(cf, copts[i].key);
 		if (s == NULL)
 			continue;
 		if (set_from_setting(cfg, &copts[i], s, path, err, errsz) == -1)
-			goto out;
+			return -1;
 		lv[i] = L_FILE;
 	}
-	if (load_rules(&cf, cfg, path, err, errsz) == -1 ||
-	    load_headers(&cf, cfg, path, err, errsz) == -1 ||
-	    load_pages(&cf, cfg, path, err, errsz) == -1)
-		goto out;
-	rc = 0;
-out:
-	config_destroy(&cf);
-	return rc;
+	if (load_rules(config_root_setting(cf), cfg, path, err, errsz) == -1 ||
+	    load_headers(config_root_setting(cf), cfg, path, err, errsz) == -1 ||
+	    load_pages(config_root_setting(cf), cfg, path, err, errsz) == -1)
+		return -1;
+	return 0;
 }
 
 static const char *
@@ -996,31 +1024,62 @@ strip_slashes(char *s)
 	memmove(s, s + n, strlen(s + n) + 1);
 }
 
+/*
+ * Check one site's settings and bring its prefix and documents to the form
+ * the workers use.  where is "" for the top level, else names the site.
+ */
 static int
-validate(struct config *cfg, char *err, size_t errsz)
+validate_site(struct config *cfg, const char *where, char *err, size_t errsz)
 {
 	struct s3_endpoint ep;
 	char e[256];
 	size_t n;
 
 	if (cfg->bucket[0] == '\0') {
-		seterr(err, errsz, "no bucket configured: set s3.bucket, -bucket or S3WWW_BUCKET");
+		seterr(err, errsz, "%sno bucket configured: set s3.bucket, -bucket or S3WWW_BUCKET",
+		    where);
 		return -1;
 	}
 	if (cfg->endpoint[0] == '\0') {
-		seterr(err, errsz, "no endpoint configured: set s3.endpoint, -endpoint or "
-		    "S3WWW_ENDPOINT");
+		seterr(err, errsz, "%sno endpoint configured: set s3.endpoint, -endpoint or "
+		    "S3WWW_ENDPOINT", where);
 		return -1;
 	}
 	if (s3_endpoint_init(&ep, cfg->endpoint, cfg->bucket, cfg->region, cfg->virtual_host,
 	    e, sizeof(e)) == -1) {
-		seterr(err, errsz, "s3.endpoint: %s", e);
+		seterr(err, errsz, "%ss3.endpoint: %s", where, e);
 		return -1;
 	}
 	if ((cfg->access_key[0] == '\0') != (cfg->secret_key[0] == '\0')) {
-		seterr(err, errsz, "an access key needs a secret key and the other way round");
+		seterr(err, errsz, "%san access key needs a secret key and the other way round",
+		    where);
 		return -1;
 	}
+	strip_slashes(cfg->bucket_path);
+	n = strlen(cfg->bucket_path);
+	if (n > 0 && cfg->bucket_path[n - 1] != '/') {
+		if (n + 1 >= sizeof(cfg->bucket_path)) {
+			seterr(err, errsz, "%ss3.bucket_path too long", where);
+			return -1;
+		}
+		cfg->bucket_path[n] = '/';
+		cfg->bucket_path[n + 1] = '\0';
+	}
+	strip_slashes(cfg->index_document);
+	strip_slashes(cfg->spa_file);
+	strip_slashes(cfg->error_document);
+	if (cfg->index_document[0] == '\0') {
+		seterr(err, errsz, "%ssite.index must not be empty", where);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate(struct config *cfg, char *err, size_t errsz)
+{
+	int i;
+
 	if (!valid_listen(cfg->listen)) {
 		seterr(err, errsz, "listen: \"%s\" is not ADDRESS:PORT", cfg->listen);
 		return -1;
@@ -1033,30 +1092,258 @@ validate(struct config *cfg, char *err, size_t errsz)
 		seterr(err, errsz, "tls.cert and tls.key go together");
 		return -1;
 	}
-	strip_slashes(cfg->bucket_path);
-	n = strlen(cfg->bucket_path);
-	if (n > 0 && cfg->bucket_path[n - 1] != '/') {
-		if (n + 1 >= sizeof(cfg->bucket_path)) {
-			seterr(err, errsz, "s3.bucket_path too long");
-			return -1;
-		}
-		cfg->bucket_path[n] = '/';
-		cfg->bucket_path[n + 1] = '\0';
-	}
-	strip_slashes(cfg->index_document);
-	strip_slashes(cfg->spa_file);
-	strip_slashes(cfg->error_document);
-	if (cfg->index_document[0] == '\0') {
-		seterr(err, errsz, "site.index must not be empty");
-		return -1;
-	}
 	if ((cfg->healthz_path[0] != '\0' && cfg->healthz_path[0] != '/') ||
 	    (cfg->readyz_path[0] != '\0' && cfg->readyz_path[0] != '/') ||
 	    (cfg->metrics_path[0] != '\0' && cfg->metrics_path[0] != '/')) {
 		seterr(err, errsz, "ops paths must start with /");
 		return -1;
 	}
+	if (cfg->nsites == 0) {
+		seterr(err, errsz, "no bucket configured: set s3.bucket, -bucket or S3WWW_BUCKET");
+		return -1;
+	}
+	for (i = 0; i < cfg->nsites; i++) {
+		struct config *sc = &cfg->sites[i];
+		char where[CONFIG_PATH + 128] = "";
+
+		if (sc->site_line > 0)
+			snprintf(where, sizeof(where), "%s:%d: site \"%s\": ", cfg->path,
+			    sc->site_line, sc->site_name);
+		if (validate_site(sc, where, err, errsz) == -1)
+			return -1;
+	}
+	/* The top level's own values as its site has them, for what reads them. */
+	if (cfg->sites[0].site_line == 0) {
+		memcpy(cfg->bucket_path, cfg->sites[0].bucket_path, sizeof(cfg->bucket_path));
+		memcpy(cfg->index_document, cfg->sites[0].index_document,
+		    sizeof(cfg->index_document));
+		memcpy(cfg->spa_file, cfg->sites[0].spa_file, sizeof(cfg->spa_file));
+		memcpy(cfg->error_document, cfg->sites[0].error_document,
+		    sizeof(cfg->error_document));
+	}
 	return 0;
+}
+
+/* A site's name: the `site` label of its metrics, so letters, digits, '_', '.', '-'. */
+static int
+site_name_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-')
+			return 0;
+	return i > 0;
+}
+
+/* A site's host names into its settings and into the table of all of them. */
+static int
+load_hosts(config_setting_t *h, struct config *sc, const struct config *all, int idx,
+    struct site_hosts *seen, const char *file, char *err, size_t errsz)
+{
+	int i, n, other, line;
+	char why[256];
+
+	if (h == NULL)
+		return 0;
+	line = config_setting_source_line(h);
+	n = config_setting_length(h);
+	if ((!config_setting_is_list(h) && !config_setting_is_array(h)) ||
+	    n > CONFIG_MAX_HOSTS) {
+		seterr(err, errsz, "%s:%d: hosts must be a list of at most %d names", file, line,
+		    CONFIG_MAX_HOSTS);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const char *v = config_setting_get_string_elem(h, i);
+		int rc;
+
+		if (v == NULL || strlen(v) >= sizeof(sc->hosts[0])) {
+			seterr(err, errsz, "%s:%d: hosts: each is a host name (a string)", file,
+			    line);
+			return -1;
+		}
+		rc = site_hosts_add(seen, v, idx, &other, why, sizeof(why));
+		if (rc == -1) {
+			seterr(err, errsz, "%s:%d: hosts: %s", file, line, why);
+			return -1;
+		}
+		if (rc == 1) {
+			seterr(err, errsz, "%s:%d: host \"%s\" is already a name of site \"%s\" "
+			    "(line %d)", file, line, v, other == idx ? sc->site_name :
+			    all[other].site_name, other == idx ? line : all[other].site_line);
+			return -1;
+		}
+		snprintf(sc->hosts[sc->nhosts++], sizeof(sc->hosts[0]), "%s", v);
+	}
+	return 0;
+}
+
+/*
+ * One site of the `sites` list: the top level's settings, then the site's
+ * own.  Long because each of the site's own keys (name, hosts, default,
+ * the settings, the structured lists, the credentials) is read and checked
+ * here with its file:line.
+ */
+static int
+load_site(struct config *cfg, config_setting_t *g, int idx, struct site_hosts *seen,
+    char *err, size_t errsz)
+{
+	struct config *sc = &cfg->sites[idx];
+	const char *file = cfg->path;
+	enum level lv[NCOPTS];
+	config_setting_t *m;
+	size_t i;
+	int j, line = config_setting_source_line(g);
+
+	memset(lv, 0, sizeof(lv));
+	*sc = *cfg;
+	sc->sites = NULL;
+	sc->nsites = 0;
+	sc->multi_site = 0;
+	sc->default_site = -1;
+	sc->nhosts = 0;
+	sc->site_line = line;
+	sc->warning[0] = '\0';
+	/* Routing rules and the website document belong to one bucket's site. */
+	memset(&sc->rules, 0, sizeof(sc->rules));
+	sc->website_document[0] = '\0';
+	snprintf(sc->site_name, sizeof(sc->site_name), "site-%d", idx + 1);
+	if (!config_setting_is_group(g)) {
+		seterr(err, errsz, "%s:%d: each site is a group { ... }", file, line);
+		return -1;
+	}
+	if ((m = config_setting_lookup(g, "name")) != NULL) {
+		const char *v = config_setting_get_string(m);
+
+		if (v == NULL || strlen(v) >= sizeof(sc->site_name) || !site_name_ok(v)) {
+			seterr(err, errsz, "%s:%d: name: letters, digits, '_', '.' and '-', at "
+			    "most %zu bytes", file, config_setting_source_line(m),
+			    sizeof(sc->site_name) - 1);
+			return -1;
+		}
+		snprintf(sc->site_name, sizeof(sc->site_name), "%s", v);
+	}
+	if (check_unknown(g, "", file, err, errsz, 1) == -1)
+		return -1;
+	for (i = 0; i < NCOPTS; i++) {
+		config_setting_t *s;
+
+		if (copts[i].key == NULL || !site_key_allowed(copts[i].key) ||
+		    (s = config_setting_lookup(g, copts[i].key)) == NULL)
+			continue;
+		if (set_from_setting(sc, &copts[i], s, file, err, errsz) == -1)
+			return -1;
+		lv[i] = L_FILE;
+	}
+	if (load_rules(g, sc, file, err, errsz) == -1 || load_headers(g, sc, file, err,
+	    errsz) == -1 || load_pages(g, sc, file, err, errsz) == -1)
+		return -1;
+	if (load_hosts(config_setting_lookup(g, "hosts"), sc, cfg->sites, idx, seen, file,
+	    err, errsz) == -1)
+		return -1;
+	if ((m = config_setting_lookup(g, "default")) != NULL) {
+		if (config_setting_type(m) != CONFIG_TYPE_BOOL) {
+			seterr(err, errsz, "%s:%d: default: expected true or false", file,
+			    config_setting_source_line(m));
+			return -1;
+		}
+		if (config_setting_get_bool(m)) {
+			if (cfg->default_site >= 0 && cfg->sites[cfg->default_site].site_line > 0) {
+				seterr(err, errsz, "%s:%d: only one site can be the default; site "
+				    "\"%s\" (line %d) is", file, config_setting_source_line(m),
+				    cfg->sites[cfg->default_site].site_name,
+				    cfg->sites[cfg->default_site].site_line);
+				return -1;
+			}
+			cfg->default_site = idx;
+		}
+	}
+	if (sc->nhosts == 0 && cfg->default_site != idx) {
+		seterr(err, errsz, "%s:%d: site \"%s\" has no hosts: list its host names, or "
+		    "make it the default", file, line, sc->site_name);
+		return -1;
+	}
+	if (config_setting_lookup(g, "name") == NULL && sc->nhosts > 0) {
+		/* Named after its first host, the wildcard's "*." left out. */
+		const char *h = sc->hosts[0][0] == '*' ? sc->hosts[0] + 2 : sc->hosts[0];
+
+		snprintf(sc->site_name, sizeof(sc->site_name), "%.*s",
+		    (int)strcspn(h, ":"), h);
+	}
+	for (j = 0; j < idx; j++) {
+		if (strcmp(cfg->sites[j].site_name, sc->site_name) == 0) {
+			seterr(err, errsz, "%s:%d: two sites are named \"%s\" (lines %d and %d)",
+			    file, line, sc->site_name, cfg->sites[j].site_line, line);
+			return -1;
+		}
+	}
+	if (read_secret(sc, sc->access_key, sizeof(sc->access_key), sc->access_key_file,
+	    offsetof(struct config, access_key), offsetof(struct config, access_key_file), lv,
+	    err, errsz) == -1 ||
+	    read_secret(sc, sc->secret_key, sizeof(sc->secret_key), sc->secret_key_file,
+	    offsetof(struct config, secret_key), offsetof(struct config, secret_key_file), lv,
+	    err, errsz) == -1 ||
+	    read_secret(sc, sc->session_token, sizeof(sc->session_token),
+	    sc->session_token_file, offsetof(struct config, session_token),
+	    offsetof(struct config, session_token_file), lv, err, errsz) == -1)
+		return -1;
+	if (sc->warning[0] != '\0' && cfg->warning[0] == '\0')
+		memcpy(cfg->warning, sc->warning, sizeof(cfg->warning));
+	return 0;
+}
+
+/*
+ * The sites: the top level (if it names a bucket, or there is no list),
+ * then those of the `sites` list, each checked against the others' host
+ * names and site names.
+ */
+static int
+load_sites(struct config *cfg, config_setting_t *root, char *err, size_t errsz)
+{
+	config_setting_t *list = config_setting_lookup(root, "sites");
+	struct site_hosts seen;
+	int i, n = 0, top, rc = -1;
+
+	top = list == NULL || cfg->bucket[0] != '\0';
+	if (list != NULL) {
+		n = config_setting_length(list);
+		if (!config_setting_is_list(list) || n < 1 || n + top > CONFIG_MAX_SITES) {
+			seterr(err, errsz, "%s:%d: sites must be a list ( { ... }, ... ) of 1 "
+			    "to %d sites", cfg->path, config_setting_source_line(list),
+			    CONFIG_MAX_SITES - top);
+			return -1;
+		}
+	}
+	cfg->sites = calloc((size_t)(n + top), sizeof(*cfg->sites));
+	if (cfg->sites == NULL) {
+		seterr(err, errsz, "out of memory");
+		return -1;
+	}
+	cfg->multi_site = list != NULL;
+	cfg->default_site = -1;
+	memset(&seen, 0, sizeof(seen));
+	if (top) {
+		struct config *sc = &cfg->sites[0];
+
+		*sc = *cfg;
+		sc->sites = NULL;
+		sc->nsites = 0;
+		sc->multi_site = 0;
+		snprintf(sc->site_name, sizeof(sc->site_name), "default");
+		cfg->default_site = 0;
+		cfg->nsites = 1;
+	}
+	for (i = 0; i < n; i++) {
+		if (load_site(cfg, config_setting_get_elem(list, (unsigned int)i), cfg->nsites,
+		    &seen, err, errsz) == -1)
+			goto out;
+		cfg->nsites++;
+	}
+	rc = 0;
+out:
+	site_hosts_free(&seen);
+	return rc;
 }
 
 int
@@ -1064,11 +1351,14 @@ config_load(struct config *cfg, const char *path, int argc, char *const argv[],
     char *const env[], char *err, size_t errsz)
 {
 	enum level lv[NCOPTS];
+	config_t cf;
 
 	memset(lv, 0, sizeof(lv));
 	config_defaults(cfg);
-	if (load_file(cfg, path != NULL ? path : CONFIG_DEFAULT_PATH, path != NULL, lv, err,
-	    errsz) == -1)
+	/* The file stays open until the sites, which inherit the flags, are read. */
+	config_init(&cf);
+	if (load_file(cfg, &cf, path != NULL ? path : CONFIG_DEFAULT_PATH, path != NULL, lv,
+	    err, errsz) == -1)
 		goto fail;
 	if (load_env(cfg, env, lv, err, errsz) == -1)
 		goto fail;
@@ -1086,10 +1376,14 @@ config_load(struct config *cfg, const char *path, int argc, char *const argv[],
 	    cfg->session_token_file, offsetof(struct config, session_token),
 	    offsetof(struct config, session_token_file), lv, err, errsz) == -1)
 		goto fail;
+	if (load_sites(cfg, config_root_setting(&cf), err, errsz) == -1)
+		goto fail;
 	if (validate(cfg, err, errsz) == -1)
 		goto fail;
+	config_destroy(&cf);
 	return 0;
 fail:
+	config_destroy(&cf);
 	config_wipe(cfg);
 	return -1;
 }
@@ -1163,38 +1457,100 @@ config_usage(const char *prog)
 	}
 }
 
-void
-config_wipe(struct config *cfg)
+static void
+wipe_secrets(struct config *cfg)
 {
 	explicit_bzero(cfg->access_key, sizeof(cfg->access_key));
 	explicit_bzero(cfg->secret_key, sizeof(cfg->secret_key));
 	explicit_bzero(cfg->session_token, sizeof(cfg->session_token));
 }
 
-int
-config_worker_conf(const struct config *cfg, struct worker_conf *wc, SSL_CTX *tls,
-    struct metrics_region *metrics, char *err, size_t errsz)
+void
+config_wipe(struct config *cfg)
 {
-	struct site_conf *site = &wc->site;
-	int i, nw;
+	int i;
 
-	memset(wc, 0, sizeof(*wc));
-	if (s3_endpoint_init(&wc->ep, cfg->endpoint, cfg->bucket, cfg->region, cfg->virtual_host,
+	wipe_secrets(cfg);
+	for (i = 0; i < cfg->nsites && cfg->sites != NULL; i++)
+		wipe_secrets(&cfg->sites[i]);
+	free(cfg->sites);
+	cfg->sites = NULL;
+	cfg->nsites = 0;
+}
+
+void
+config_move(struct config *dst, struct config *src)
+{
+	*dst = *src;
+	src->sites = NULL;
+	src->nsites = 0;
+}
+
+static void
+add_name(char *what, size_t sz, const char *name, const struct config *site, int multi)
+{
+	size_t n = strlen(what);
+
+	if (multi)
+		snprintf(what + n, sz - n, "%s%s of site %s", n > 0 ? ", " : "", name,
+		    site->site_name);
+	else
+		snprintf(what + n, sz - n, "%s%s", n > 0 ? ", " : "", name);
+}
+
+void
+config_secrets_changed(const struct config *a, const struct config *b, char *what, size_t sz)
+{
+	int i, j;
+
+	what[0] = '\0';
+	for (i = 0; i < b->nsites; i++) {
+		const struct config *nb = &b->sites[i], *na = NULL;
+
+		for (j = 0; j < a->nsites; j++)
+			if (strcmp(a->sites[j].site_name, nb->site_name) == 0)
+				na = &a->sites[j];
+		if (na == NULL)
+			continue;
+		if (strcmp(na->access_key, nb->access_key) != 0)
+			add_name(what, sz, "access key", nb, b->multi_site);
+		if (strcmp(na->secret_key, nb->secret_key) != 0)
+			add_name(what, sz, "secret key", nb, b->multi_site);
+		if (strcmp(na->session_token, nb->session_token) != 0)
+			add_name(what, sz, "session token", nb, b->multi_site);
+	}
+}
+
+/*
+ * One site of the worker configuration.  Sites that read the same bucket
+ * on the same endpoint share their part of the cache (cache_ns), since
+ * their objects are the same.
+ */
+static int
+worker_site(const struct config *top, int idx, struct worker_site *ws,
+    struct metrics_region *metrics, const struct worker_site *before, char *err,
+    size_t errsz)
+{
+	const struct config *cfg = &top->sites[idx];
+	struct site_conf *site = &ws->site;
+	int i;
+
+	snprintf(ws->name, sizeof(ws->name), "%s", cfg->site_name);
+	ws->metrics_site = metrics != NULL ? metrics_site(metrics, cfg->site_name) : -1;
+	if (s3_endpoint_init(&ws->ep, cfg->endpoint, cfg->bucket, cfg->region, cfg->virtual_host,
 	    err, errsz) == -1)
 		return -1;
 	if (cfg->access_key[0] != '\0') {
-		if (sigv4_init(&wc->sig, cfg->access_key, cfg->secret_key, cfg->region,
+		if (sigv4_init(&ws->sig, cfg->access_key, cfg->secret_key, cfg->region,
 		    "s3") == -1) {
-			snprintf(err, errsz, "credentials do not fit");
+			snprintf(err, errsz, "site %s: credentials do not fit", cfg->site_name);
 			return -1;
 		}
-		wc->signing = 1;
+		ws->signing = 1;
 	}
-	snprintf(wc->session_token, sizeof(wc->session_token), "%s", cfg->session_token);
-	snprintf(wc->ca_bundle, sizeof(wc->ca_bundle), "%s", cfg->ca_bundle);
-	wc->tls_verify = cfg->tls_verify;
-	wc->connect_timeout_ms = cfg->connect_timeout_ms;
-	wc->upstream_timeout_ms = cfg->upstream_timeout_ms;
+	snprintf(ws->session_token, sizeof(ws->session_token), "%s", cfg->session_token);
+	snprintf(ws->ca_bundle, sizeof(ws->ca_bundle), "%s", cfg->ca_bundle);
+	ws->tls_verify = cfg->tls_verify;
 
 	snprintf(site->prefix, sizeof(site->prefix), "%s", cfg->bucket_path);
 	snprintf(site->index, sizeof(site->index), "%s", cfg->index_document);
@@ -1205,24 +1561,69 @@ config_worker_conf(const struct config *cfg, struct worker_conf *wc, SSL_CTX *tl
 	    cfg->directory_redirect == DIR_REDIRECT_OFF ? SITE_DIR_OFF : SITE_DIR_AUTO;
 	site->rules = cfg->rules;
 	site->nheaders = cfg->nheaders;
+	memcpy(site->headers, cfg->headers, sizeof(site->headers));
 	site->nfallbacks = cfg->nfallbacks;
 	memcpy(site->fallbacks, cfg->fallbacks, sizeof(site->fallbacks));
 	site->nsuffixes = cfg->nsuffixes;
 	memcpy(site->suffixes, cfg->suffixes, sizeof(site->suffixes));
 	site->redirect_suffixes = cfg->redirect_suffixes;
-	memcpy(site->headers, cfg->headers, sizeof(site->headers));
 	site->norigins = cfg->norigins;
 	for (i = 0; i < cfg->norigins && i < SITE_MAX_ORIGINS; i++)
 		snprintf(site->origins[i], sizeof(site->origins[i]), "%s", cfg->origins[i]);
 
+	ws->caching = cfg->cache_enabled;
+	ws->cache_ttl_ms = (uint64_t)cfg->cache_ttl_ms;
+	ws->cache_ns = (unsigned)idx;
+	for (i = 0; i < idx; i++) {
+		if (before[i].ep.https == ws->ep.https &&
+		    strcmp(before[i].ep.host, ws->ep.host) == 0 &&
+		    strcmp(before[i].ep.base_path, ws->ep.base_path) == 0 &&
+		    strcmp(before[i].ep.bucket, ws->ep.bucket) == 0) {
+			ws->cache_ns = before[i].cache_ns;
+			break;
+		}
+	}
+	return 0;
+}
+
+int
+config_worker_conf(const struct config *cfg, struct worker_conf *wc, SSL_CTX *tls,
+    struct metrics_region *metrics, char *err, size_t errsz)
+{
+	int i, j, other, nw;
+	char why[256];
+
+	memset(wc, 0, sizeof(*wc));
+	wc->sites = calloc((size_t)cfg->nsites, sizeof(*wc->sites));
+	if (wc->sites == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	wc->nsites = cfg->nsites;
+	wc->multi_site = cfg->multi_site;
+	for (i = 0; i < cfg->nsites; i++) {
+		if (worker_site(cfg, i, &wc->sites[i], metrics, wc->sites, err, errsz) == -1)
+			goto fail;
+		for (j = 0; j < cfg->sites[i].nhosts; j++)
+			if (site_hosts_add(&wc->hosts, cfg->sites[i].hosts[j], i, &other, why,
+			    sizeof(why)) != 0) {
+				snprintf(err, errsz, "site %s: %s", cfg->sites[i].site_name, why);
+				goto fail;
+			}
+		if (wc->sites[i].caching)
+			wc->caching = 1;
+	}
+	site_hosts_sort(&wc->hosts);
+	wc->hosts.default_site = cfg->default_site;
+	wc->connect_timeout_ms = cfg->connect_timeout_ms;
+	wc->upstream_timeout_ms = cfg->upstream_timeout_ms;
+
 	/* The cache memory is shared out among the workers, counted once here. */
-	if (cfg->cache_enabled) {
+	if (wc->caching) {
 		nw = config_worker_count(cfg);
-		wc->caching = 1;
 		wc->cache_bytes = (size_t)cfg->cache_memory_mb * 1024 * 1024 /
 		    (size_t)(nw > 0 ? nw : 1);
 		wc->cache_max_object = (size_t)cfg->cache_max_object_kb * 1024;
-		wc->cache_ttl_ms = (uint64_t)cfg->cache_ttl_ms;
 	}
 
 	wc->max_header_size = cfg->max_header_size;
@@ -1241,11 +1642,31 @@ config_worker_conf(const struct config *cfg, struct worker_conf *wc, SSL_CTX *tl
 	wc->tls = tls;
 	wc->metrics = metrics;
 	return 0;
+fail:
+	config_worker_conf_wipe(wc);
+	return -1;
 }
 
 void
 config_worker_conf_wipe(struct worker_conf *wc)
 {
-	sigv4_clear(&wc->sig);
-	explicit_bzero(wc->session_token, sizeof(wc->session_token));
+	int i;
+
+	for (i = 0; i < wc->nsites && wc->sites != NULL; i++) {
+		sigv4_clear(&wc->sites[i].sig);
+		explicit_bzero(wc->sites[i].session_token, sizeof(wc->sites[i].session_token));
+	}
+	free(wc->sites);
+	wc->sites = NULL;
+	wc->nsites = 0;
+	site_hosts_free(&wc->hosts);
+}
+
+void
+config_worker_conf_move(struct worker_conf *dst, struct worker_conf *src)
+{
+	*dst = *src;
+	src->sites = NULL;
+	src->nsites = 0;
+	memset(&src->hosts, 0, sizeof(src->hosts));
 }

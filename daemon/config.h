@@ -23,6 +23,9 @@
 #define CONFIG_MAX_ORIGINS 32
 #define CONFIG_STR 256
 #define CONFIG_PATH 1024
+#define CONFIG_MAX_SITES 32
+#define CONFIG_MAX_HOSTS 16   /* host names of one site */
+#define CONFIG_SITE_NAME 64
 
 enum access_log_format { ACCESS_LOG_COMBINED = 0, ACCESS_LOG_JSON };
 /* When a missing key is checked for key/index to redirect to key/. */
@@ -102,6 +105,23 @@ struct config {
 
 	/* Something worth a warning in the log, found while loading. */
 	char warning[512];
+
+	/*
+	 * The sites, always at least one: each a whole struct config holding
+	 * the top level's s3, site and cache settings with the site's own on
+	 * top (its routing rules and website document are its own only).
+	 * Without a `sites` list there is one, the top level itself, which
+	 * answers every host; with one, the top level is a site too when it
+	 * names a bucket, and comes first.  A site's own `sites` is NULL.
+	 */
+	int nsites;
+	struct config *sites;
+	int default_site;             /* index answering unknown hosts, -1: none (421) */
+	int multi_site;               /* a `sites` list was given */
+	char site_name[CONFIG_SITE_NAME];
+	int site_line;                /* where the site is in the file, 0: top level */
+	int nhosts;
+	char hosts[CONFIG_MAX_HOSTS][SITE_HOST_LEN];
 };
 
 /*
@@ -132,13 +152,27 @@ int config_worker_count(const struct config *cfg);
 int config_worker_conf(const struct config *cfg, struct worker_conf *wc, SSL_CTX *tls,
     struct metrics_region *metrics, char *err, size_t errsz);
 
-/* Wipe the keys in a worker configuration that is discarded. */
+/* Wipe the keys and free the sites of a worker configuration that is discarded. */
 void config_worker_conf_wipe(struct worker_conf *wc);
+
+/* *dst = *src, src's sites and host table now dst's. */
+void config_worker_conf_move(struct worker_conf *dst, struct worker_conf *src);
 
 /* Print the flag list for -h. */
 void config_usage(const char *prog);
 
-/* Wipe secrets before the struct is discarded. */
+/* Wipe secrets and free the sites before the struct is discarded. */
 void config_wipe(struct config *cfg);
+
+/* *dst = *src, src's sites now dst's: src is left without any. */
+void config_move(struct config *dst, struct config *src);
+
+/*
+ * Names of the credentials that differ between a and b, for the log
+ * ("access key, secret key of site blog"); "" if none.  Sites are compared
+ * by name.
+ */
+void config_secrets_changed(const struct config *a, const struct config *b, char *what,
+    size_t sz);
 
 #endif

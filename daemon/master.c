@@ -82,7 +82,7 @@ struct master {
 	SSL_CTX *tls;
 	struct metrics_region *metrics;
 	struct watch watch;    /* the credential and TLS files on disk */
-	struct webdoc doc;     /* the site's WebsiteConfiguration, if any */
+	struct webdocs doc;    /* each site's WebsiteConfiguration, if any */
 	struct wproc procs[MAX_PROCS];
 	unsigned gen;
 	int want;
@@ -598,10 +598,10 @@ reload(struct master *m)
 		goto fail;
 	}
 	/* Start the new generation with the new settings; keep the old ones. */
-	current = *m->cfg;
-	*m->cfg = next;
-	current_wc = *m->wc;
-	*m->wc = next_wc;
+	config_move(&current, m->cfg);
+	config_move(m->cfg, &next);
+	config_worker_conf_move(&current_wc, m->wc);
+	config_worker_conf_move(m->wc, &next_wc);
 	{
 		SSL_CTX *old_tls = m->tls;
 		int old_lfd = m->lfd, old_ifd = m->ifd;
@@ -617,8 +617,10 @@ reload(struct master *m)
 		if (wait_ready(m, now_ms() + READY_WAIT_MS) == -1) {
 			/* Back to the old generation, which never stopped serving. */
 			signal_gen(m, m->gen, 0, SIGKILL);
-			*m->cfg = current;
-			*m->wc = current_wc;
+			config_wipe(m->cfg);
+			config_move(m->cfg, &current);
+			config_worker_conf_wipe(m->wc);
+			config_worker_conf_move(m->wc, &current_wc);
 			m->tls = old_tls;
 			m->lfd = old_lfd;
 			m->ifd = old_ifd;
@@ -871,7 +873,7 @@ reload_and_watch(struct master *m)
 {
 	reload(m);
 	watch_set(&m->watch, m->cfg);
-	m->doc.next_ms = 0;
+	webdoc_soon(&m->doc);
 }
 
 static void
@@ -893,7 +895,7 @@ static void
 files_changed(struct master *m)
 {
 	static struct config next; /* large: kept off the stack */
-	char err[1024] = "", what[128] = "";
+	char err[1024] = "", what[1024] = "";
 
 	if (config_load(&next, m->config_path, m->argc, m->argv, environ, err,
 	    sizeof(err)) == -1) {
@@ -902,12 +904,7 @@ files_changed(struct master *m)
 		config_wipe(&next);
 		return;
 	}
-	if (strcmp(next.access_key, m->cfg->access_key) != 0)
-		name_change(what, sizeof(what), "access key");
-	if (strcmp(next.secret_key, m->cfg->secret_key) != 0)
-		name_change(what, sizeof(what), "secret key");
-	if (strcmp(next.session_token, m->cfg->session_token) != 0)
-		name_change(what, sizeof(what), "session token");
+	config_secrets_changed(m->cfg, &next, what, sizeof(what));
 	if (watch_tls_changed(&m->watch))
 		name_change(what, sizeof(what), "TLS certificate or key");
 	config_wipe(&next);
@@ -975,14 +972,7 @@ master_run(struct config *cfg, const char *config_path, int argc, char *const ar
 		if (m->watchdog_usec > 0 && (uint64_t)timeout > m->watchdog_usec / 4000)
 			timeout = (int)(m->watchdog_usec / 4000);
 		timeout = watch_timeout(&m->watch, now_ms(), timeout);
-		if (m->cfg->website_document[0] != '\0' || m->doc.valid) {
-			uint64_t now = now_ms();
-
-			if (m->doc.next_ms <= now)
-				timeout = 0;
-			else if (m->doc.next_ms - now < (uint64_t)timeout)
-				timeout = (int)(m->doc.next_ms - now);
-		}
+		timeout = webdoc_timeout(&m->doc, m->cfg, now_ms(), timeout);
 		poll(pfd, 3, timeout);
 		if (pfd[1].revents & POLLIN)
 			read_ready(m);
@@ -990,8 +980,7 @@ master_run(struct config *cfg, const char *config_path, int argc, char *const ar
 			watch_read(&m->watch, now_ms());
 		if (watch_due(&m->watch, now_ms()))
 			files_changed(m);
-		if ((m->cfg->website_document[0] != '\0' || m->doc.valid) &&
-		    m->doc.next_ms <= now_ms() && webdoc_refresh(&m->doc, m->cfg, now_ms()) == 1) {
+		if (webdoc_refresh(&m->doc, m->cfg, now_ms()) == 1) {
 			log_info("the website document changed; reloading");
 			reload(m);
 		}

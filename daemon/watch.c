@@ -94,9 +94,11 @@ watch_set(struct watch *w, const struct config *cfg)
 	for (i = 0; i < w->nwd; i++)
 		inotify_rm_watch(w->fd, w->wd[i]);
 	w->nwd = 0;
-	add_dir_of(w, cfg->access_key_file);
-	add_dir_of(w, cfg->secret_key_file);
-	add_dir_of(w, cfg->session_token_file);
+	for (i = 0; i < cfg->nsites; i++) {
+		add_dir_of(w, cfg->sites[i].access_key_file);
+		add_dir_of(w, cfg->sites[i].secret_key_file);
+		add_dir_of(w, cfg->sites[i].session_token_file);
+	}
 	add_dir_of(w, cfg->tls_cert);
 	add_dir_of(w, cfg->tls_key);
 	remember(&w->tls[0], cfg->tls_cert);

@@ -17,7 +17,7 @@
 
 #include "config.h"
 
-#define WATCH_MAX 5
+#define WATCH_MAX (3 * CONFIG_MAX_SITES + 2)
 #define WATCH_QUIET_MS 500
 
 /* What a watched file was, to notice a new certificate. */

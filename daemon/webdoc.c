@@ -96,8 +96,9 @@ fetch(const struct config *cfg, struct body *b, char *err, size_t errsz)
 	return (int)status;
 }
 
-int
-webdoc_refresh(struct webdoc *d, const struct config *cfg, uint64_t now_ms)
+/* One site's document (cfg is the site's settings). */
+static int
+refresh_one(struct webdoc *d, const struct config *cfg, uint64_t now_ms)
 {
 	static char buf[WEBDOC_MAX];
 	static struct site_rules rules;
@@ -157,16 +158,140 @@ webdoc_refresh(struct webdoc *d, const struct config *cfg, uint64_t now_ms)
 	return 1;
 }
 
-void
-webdoc_apply(const struct webdoc *d, const struct config *cfg, struct worker_conf *wc)
+static void
+apply_one(const struct webdoc *d, const struct config *cfg, struct worker_site *ws)
 {
 	if (!d->valid || strcmp(d->key, cfg->website_document) != 0)
 		return;
 	/* The document's rules replace those of the settings file. */
-	wc->site.rules = d->rules;
+	ws->site.rules = d->rules;
 	if (d->index[0] != '\0')
-		memcpy(wc->site.index, d->index, sizeof(wc->site.index));
+		memcpy(ws->site.index, d->index, sizeof(ws->site.index));
 	if (d->error_document[0] != '\0')
-		memcpy(wc->site.error_document, d->error_document,
-		    sizeof(wc->site.error_document));
+		memcpy(ws->site.error_document, d->error_document,
+		    sizeof(ws->site.error_document));
+}
+
+/* The slot of a site's document; a free one if it has none; NULL if full. */
+static struct webdoc *
+slot_of(struct webdocs *w, const char *site)
+{
+	struct webdoc *free_slot = NULL;
+	int i;
+
+	for (i = 0; i < CONFIG_MAX_SITES; i++) {
+		if (strcmp(w->doc[i].site, site) == 0)
+			return &w->doc[i];
+		if (w->doc[i].site[0] == '\0' && free_slot == NULL)
+			free_slot = &w->doc[i];
+	}
+	if (free_slot != NULL) {
+		memset(free_slot, 0, sizeof(*free_slot));
+		snprintf(free_slot->site, sizeof(free_slot->site), "%s", site);
+	}
+	return free_slot;
+}
+
+static const struct webdoc *
+find(const struct webdocs *w, const char *site)
+{
+	int i;
+
+	for (i = 0; i < CONFIG_MAX_SITES; i++)
+		if (w->doc[i].site[0] != '\0' && strcmp(w->doc[i].site, site) == 0)
+			return &w->doc[i];
+	return NULL;
+}
+
+/* A site that is gone, or whose settings name no document, frees its slot. */
+static void
+forget_gone(struct webdocs *w, const struct config *cfg)
+{
+	int i, j, keep;
+
+	for (i = 0; i < CONFIG_MAX_SITES; i++) {
+		if (w->doc[i].site[0] == '\0' || w->doc[i].valid)
+			continue;
+		keep = 0;
+		for (j = 0; j < cfg->nsites; j++)
+			if (strcmp(cfg->sites[j].site_name, w->doc[i].site) == 0 &&
+			    cfg->sites[j].website_document[0] != '\0')
+				keep = 1;
+		if (!keep)
+			memset(&w->doc[i], 0, sizeof(w->doc[i]));
+	}
+}
+
+int
+webdoc_refresh(struct webdocs *w, const struct config *cfg, uint64_t now_ms)
+{
+	int i, changed = 0;
+
+	for (i = 0; i < CONFIG_MAX_SITES; i++) {
+		struct webdoc *d = &w->doc[i];
+		int j, present = 0;
+
+		/* A site that is gone takes its document's rules with it. */
+		for (j = 0; j < cfg->nsites && d->site[0] != '\0'; j++)
+			if (strcmp(cfg->sites[j].site_name, d->site) == 0)
+				present = 1;
+		if (d->site[0] != '\0' && !present)
+			memset(d, 0, sizeof(*d));
+	}
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct config *sc = &cfg->sites[i];
+		struct webdoc *d;
+
+		if (sc->website_document[0] == '\0' && find(w, sc->site_name) == NULL)
+			continue;
+		if ((d = slot_of(w, sc->site_name)) == NULL)
+			continue;
+		if (d->next_ms <= now_ms && refresh_one(d, sc, now_ms) == 1)
+			changed = 1;
+	}
+	forget_gone(w, cfg);
+	return changed;
+}
+
+void
+webdoc_apply(const struct webdocs *w, const struct config *cfg, struct worker_conf *wc)
+{
+	int i;
+
+	for (i = 0; i < cfg->nsites && i < wc->nsites; i++) {
+		const struct webdoc *d = find(w, cfg->sites[i].site_name);
+
+		if (d != NULL)
+			apply_one(d, &cfg->sites[i], &wc->sites[i]);
+	}
+}
+
+int
+webdoc_timeout(const struct webdocs *w, const struct config *cfg, uint64_t now_ms,
+    int timeout)
+{
+	int i;
+
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct webdoc *d = find(w, cfg->sites[i].site_name);
+		uint64_t next;
+
+		if (cfg->sites[i].website_document[0] == '\0' && (d == NULL || !d->valid))
+			continue;
+		next = d != NULL ? d->next_ms : 0;
+		if (next <= now_ms)
+			return 0;
+		if (timeout < 0 || next - now_ms < (uint64_t)timeout)
+			timeout = (int)(next - now_ms);
+	}
+	return timeout;
+}
+
+void
+webdoc_soon(struct webdocs *w)
+{
+	int i;
+
+	for (i = 0; i < CONFIG_MAX_SITES; i++)
+		w->doc[i].next_ms = 0;
 }

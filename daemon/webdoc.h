@@ -25,6 +25,7 @@
 
 struct webdoc {
 	int valid;                   /* the fields below hold a good document */
+	char site[CONFIG_SITE_NAME]; /* the site it is for; "" : a free slot */
 	char key[CONFIG_STR];        /* the key it was read from */
 	char sum[65];                /* SHA-256 (hex) of it */
 	struct site_rules rules;
@@ -33,14 +34,26 @@ struct webdoc {
 	uint64_t next_ms;            /* when to read it again; 0: now */
 };
 
-/*
- * Read the document named by cfg (if any) and keep it if it is valid and
- * new.  Returns 1 when what the workers should serve changed (a new good
- * document, or the document is gone), 0 otherwise.  Logs what it did.
- */
-int webdoc_refresh(struct webdoc *d, const struct config *cfg, uint64_t now_ms);
+/* Every site's document, matched to its site by name across reloads. */
+struct webdocs {
+	struct webdoc doc[CONFIG_MAX_SITES];
+};
 
-/* Put a good document for cfg's key into a worker configuration. */
-void webdoc_apply(const struct webdoc *d, const struct config *cfg, struct worker_conf *wc);
+/*
+ * Read again each site's document that is due, keeping one if it is valid
+ * and new.  Returns 1 when what the workers should serve changed (a new
+ * good document, or a document gone), 0 otherwise.  Logs what it did.
+ */
+int webdoc_refresh(struct webdocs *w, const struct config *cfg, uint64_t now_ms);
+
+/* Put each site's good document into a worker configuration built from cfg. */
+void webdoc_apply(const struct webdocs *w, const struct config *cfg, struct worker_conf *wc);
+
+/* The poll timeout, shortened to the next document due (-1: none). */
+int webdoc_timeout(const struct webdocs *w, const struct config *cfg, uint64_t now_ms,
+    int timeout);
+
+/* Read every document again at the next turn (the settings changed). */
+void webdoc_soon(struct webdocs *w);
 
 #endif

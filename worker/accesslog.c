@@ -95,21 +95,30 @@ accesslog_done(struct conn *c)
 	struct worker *w = c->w;
 	struct timespec end;
 	double secs;
-	char line[1536];
+	char line[1600];
+	const char *site;
 	int n;
 
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	secs = (double)(end.tv_sec - c->req_start.tv_sec) +
 	    (double)(end.tv_nsec - c->req_start.tv_nsec) / 1e9;
 	metrics_request(metrics_method_of(c->method), c->status, c->body_sent, secs);
+	if (c->ws != NULL)
+		metrics_site_request(c->ws->metrics_site, c->status, c->body_sent);
 	if (w->access_fd == -1)
 		return;
+	site = c->ws != NULL ? c->ws->name : "-";
 	if (w->conf->access_log_json)
 		n = snprintf(line, sizeof(line), "{\"time\":\"%s\",\"remote\":\"%s\","
 		    "\"request\":\"%s\",\"status\":%d,\"bytes\":%llu,\"duration\":%.6f,"
-		    "\"referer\":\"%s\",\"user_agent\":\"%s\"}\n", w->logtime_iso, c->peer,
-		    c->log_line, c->status, (unsigned long long)c->body_sent, secs, c->log_ref,
-		    c->log_ua);
+		    "\"referer\":\"%s\",\"user_agent\":\"%s\",\"site\":\"%s\"}\n",
+		    w->logtime_iso, c->peer, c->log_line, c->status,
+		    (unsigned long long)c->body_sent, secs, c->log_ref, c->log_ua, site);
+	else if (w->conf->multi_site)
+		/* The site follows the combined format's fields, as nginx adds its own. */
+		n = snprintf(line, sizeof(line), "%s - - [%s] \"%s\" %d %llu \"%s\" \"%s\" %.3f "
+		    "\"%s\"\n", c->peer, w->logtime, c->log_line, c->status,
+		    (unsigned long long)c->body_sent, c->log_ref, c->log_ua, secs, site);
 	else
 		n = snprintf(line, sizeof(line), "%s - - [%s] \"%s\" %d %llu \"%s\" \"%s\" %.3f\n",
 		    c->peer, w->logtime, c->log_line, c->status,

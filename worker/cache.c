@@ -17,9 +17,9 @@
 
 /* FNV-1a: the keys are short and this is the cheapest good spread. */
 static uint64_t
-hash_key(const char *key, size_t len)
+hash_key(unsigned ns, const char *key, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)ns * 1099511628211ULL);
 	size_t i;
 
 	for (i = 0; i < len; i++) {
@@ -46,6 +46,13 @@ cache_init(struct cache *c, size_t limit, size_t max_object, uint64_t ttl_ms)
 	c->max_object = max_object;
 	c->ttl_ms = ttl_ms;
 	return 0;
+}
+
+void
+cache_select(struct cache *c, unsigned ns, uint64_t ttl_ms)
+{
+	c->ns = ns;
+	c->ttl_ms = ttl_ms;
 }
 
 static void
@@ -109,9 +116,10 @@ cache_get(struct cache *c, const char *key, size_t keylen)
 
 	if (c->table == NULL)
 		return NULL;
-	h = hash_key(key, keylen);
+	h = hash_key(c->ns, key, keylen);
 	for (e = c->table[h & (c->nbuckets - 1)]; e != NULL; e = e->hnext) {
-		if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0) {
+		if (e->hash == h && e->ns == c->ns && e->keylen == keylen &&
+		    memcmp(e->key, key, keylen) == 0) {
 			if (c->lru_head != e) {
 				lru_unlink(c, e);
 				lru_push(c, e);
@@ -170,7 +178,8 @@ cache_put(struct cache *c, const char *key, size_t keylen, const char *const *hd
 	e->keylen = keylen;
 	e->size = size;
 	e->cost = cost;
-	e->hash = hash_key(key, keylen);
+	e->hash = hash_key(c->ns, key, keylen);
+	e->ns = c->ns;
 	e->fresh_until_ms = now_ms + c->ttl_ms;
 	e->hnext = c->table[e->hash & (c->nbuckets - 1)];
 	c->table[e->hash & (c->nbuckets - 1)] = e;

@@ -24,6 +24,7 @@ struct cache_entry {
 	struct cache_entry *hnext;          /* hash chain */
 	struct cache_entry *lprev, *lnext;  /* LRU list, most recent first */
 	uint64_t hash;
+	unsigned ns;                        /* the part of the cache it is in */
 	uint64_t fresh_until_ms;
 	int refs;                           /* responses being sent from it */
 	int dead;                           /* evicted while referenced */
@@ -45,11 +46,21 @@ struct cache {
 	size_t limit;       /* bytes this worker may use */
 	size_t max_object;  /* largest body kept */
 	uint64_t ttl_ms;
+	unsigned ns;        /* cache_select() */
 	uint64_t hits, misses, revalidated, evictions;
 };
 
 int cache_init(struct cache *c, size_t limit, size_t max_object, uint64_t ttl_ms);
 void cache_free(struct cache *c);
+
+/*
+ * Several sites share a worker's cache, each with its own bucket and TTL:
+ * the serving code selects the site's part (ns, one number per bucket) and
+ * TTL before it looks up, stores or refreshes anything, so that the same
+ * key in two buckets is two entries, and every call below stays as it is
+ * for one site (ns 0, the TTL given to cache_init()).
+ */
+void cache_select(struct cache *c, unsigned ns, uint64_t ttl_ms);
 
 /* Find key; NULL if absent.  A hit moves the entry to the front. */
 struct cache_entry *cache_get(struct cache *c, const char *key, size_t keylen);

@@ -328,6 +328,8 @@ begin_request(struct conn *c)
 
 	c->nrequests++;
 	c->method = r->method;
+	c->site = -1; /* chosen by the handler, from the Host */
+	c->ws = NULL;
 	c->keep_alive = r->keep_alive && !w->draining &&
 	    c->nrequests < (unsigned)w->conf->keepalive_requests;
 	c->draining_hint = 0;
@@ -370,6 +372,8 @@ parse_head(struct conn *c)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &c->req_start);
 	c->keep_alive = 0;
+	c->site = -1;
+	c->ws = NULL;
 	if (rc == 405) {
 		/*
 		 * A complete head with a method we do not serve and a body:
@@ -612,6 +616,6 @@ conn_upstream_start(struct conn *c, enum up_phase phase, const char *method, con
 	memset(x->uh, 0, sizeof(x->uh));
 	x->up_progress_ms = w->now_ms;
 	c->state = CS_UPSTREAM;
-	return upstream_start(&w->up, &x->up, c, method, key, keylen, query, fwd, w->now_wall,
-	    w->now_ms);
+	return upstream_start(&w->up, &x->up, c, c->site, method, key, keylen, query, fwd,
+	    w->now_wall, w->now_ms);
 }

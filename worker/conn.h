@@ -120,6 +120,8 @@ struct conn {
 	size_t in_len;    /* bytes in x->in */
 
 	/* The current request. */
+	int site;         /* which of the configuration's sites it is for */
+	const struct worker_site *ws;
 	int method;       /* enum http_method */
 	int keep_alive;
 	int draining_hint; /* the worker drains: close after this response */

@@ -95,6 +95,9 @@ struct metrics_slot {
 	struct metrics_hist up_time;
 	int64_t conns;
 	uint64_t heartbeat_ms; /* CLOCK_MONOTONIC of the worker's last tick */
+	/* Per site: requests by status class (1xx-5xx) and bytes. */
+	uint64_t site_requests[METRICS_MAX_SITES][5];
+	uint64_t site_bytes[METRICS_MAX_SITES];
 };
 
 struct metrics_region {
@@ -105,6 +108,7 @@ struct metrics_region {
 	int64_t start_time;
 	unsigned int next_slot;
 	unsigned char in_use[METRICS_MAX_SLOTS];
+	char site_name[METRICS_MAX_SITES][METRICS_SITE_NAME]; /* "" : free */
 	struct metrics_slot slot[METRICS_MAX_SLOTS];
 };
 
@@ -309,6 +313,37 @@ metrics_request(enum metrics_method method, int status, uint64_t bytes_sent,
 	hist_observe(&s->req_time, seconds);
 }
 
+int
+metrics_site(struct metrics_region *m, const char *name)
+{
+	int i, free_at = -1;
+
+	if (m == NULL || name[0] == '\0' || strlen(name) >= METRICS_SITE_NAME)
+		return -1;
+	for (i = 0; i < METRICS_MAX_SITES; i++) {
+		if (strcmp(m->site_name[i], name) == 0)
+			return i;
+		if (m->site_name[i][0] == '\0' && free_at == -1)
+			free_at = i;
+	}
+	/* Written before any worker that counts under the index is forked. */
+	if (free_at != -1)
+		snprintf(m->site_name[free_at], METRICS_SITE_NAME, "%s", name);
+	return free_at;
+}
+
+void
+metrics_site_request(int site, int status, uint64_t bytes_sent)
+{
+	struct metrics_slot *s = cur_slot;
+	int cls = status / 100;
+
+	if (s == NULL || site < 0 || site >= METRICS_MAX_SITES || cls < 1 || cls > 5)
+		return;
+	counter_add(&s->site_requests[site][cls - 1], 1);
+	counter_add(&s->site_bytes[site], bytes_sent);
+}
+
 void
 metrics_upstream(int status, double seconds)
 {
@@ -427,6 +462,45 @@ out_hist(struct out *o, const char *name, const char *help,
 	out_printf(o, "%s_count %" PRIu64 "\n", name, cum);
 }
 
+/*
+ * The per-site families, for every site name the server has had: summed
+ * over the slots here rather than in metrics_totals, which would grow by
+ * the whole site table on every scrape's stack.
+ */
+static void
+render_sites(struct out *o, const struct metrics_region *m)
+{
+	static const char *const cls[5] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
+	size_t i, j, k;
+
+	out_family(o, "s3wwwd_site_requests_total", "counter",
+	    "HTTP requests answered for each site, by status class.");
+	for (i = 0; i < METRICS_MAX_SITES; i++) {
+		if (m->site_name[i][0] == '\0')
+			continue;
+		for (k = 0; k < 5; k++) {
+			uint64_t v = 0;
+
+			for (j = 0; j < METRICS_MAX_SLOTS; j++)
+				v += counter_get(&m->slot[j].site_requests[i][k]);
+			out_printf(o, "s3wwwd_site_requests_total{site=\"%s\",code=\"%s\"} %"
+			    PRIu64 "\n", m->site_name[i], cls[k], v);
+		}
+	}
+	out_family(o, "s3wwwd_site_response_bytes_total", "counter",
+	    "Bytes of HTTP responses sent for each site, headers and body.");
+	for (i = 0; i < METRICS_MAX_SITES; i++) {
+		uint64_t v = 0;
+
+		if (m->site_name[i][0] == '\0')
+			continue;
+		for (j = 0; j < METRICS_MAX_SLOTS; j++)
+			v += counter_get(&m->slot[j].site_bytes[i]);
+		out_printf(o, "s3wwwd_site_response_bytes_total{site=\"%s\"} %" PRIu64 "\n",
+		    m->site_name[i], v);
+	}
+}
+
 ssize_t
 metrics_render(char *buf, size_t bufsz)
 {
@@ -478,6 +552,8 @@ metrics_render(char *buf, size_t bufsz)
 		    PRIu64 "\n", upstream_label[k], t.upstream[k]);
 	out_hist(&o, "s3wwwd_upstream_duration_seconds",
 	    "Duration of requests to the S3 backend.", &t.up_time);
+
+	render_sites(&o, m);
 
 	out_family(&o, "s3wwwd_connections_open", "gauge",
 	    "Client connections currently open.");

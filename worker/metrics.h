@@ -17,6 +17,8 @@
 
 #define METRICS_MAX_SLOTS 256  /* worker slots, reused round-robin */
 #define METRICS_NBUCKETS 12    /* latency histogram buckets (+Inf extra) */
+#define METRICS_MAX_SITES 64   /* site names counted apart, over the server's life */
+#define METRICS_SITE_NAME 64
 
 /* Methods and status classes are folded to keep the table fixed-size. */
 enum metrics_method { MET_GET = 0, MET_HEAD, MET_OPTIONS, MET_OTHER, MET_NMETHODS };
@@ -24,7 +26,7 @@ enum metrics_method { MET_GET = 0, MET_HEAD, MET_OPTIONS, MET_OTHER, MET_NMETHOD
 /* Status codes tracked individually; anything else lands in "other". */
 #define METRICS_STATUS_CODES \
 	X(200) X(204) X(206) X(301) X(304) X(400) X(403) X(404) X(405) \
-	X(408) X(412) X(414) X(416) X(431) X(500) X(501) X(502) X(503) \
+	X(408) X(412) X(414) X(416) X(421) X(431) X(500) X(501) X(502) X(503) \
 	X(504) X(505)
 
 struct metrics_region; /* opaque, shared */
@@ -49,12 +51,22 @@ void metrics_slot_release(struct metrics_region *m, int slot);
 void metrics_worker_restart(struct metrics_region *m);
 void metrics_reload(struct metrics_region *m, int ok);
 
+/*
+ * Master: the counter index of a site name, the same across reloads so a
+ * site's counters never go back; a new name takes a free index.  Returns
+ * -1 when METRICS_MAX_SITES names were seen already (the site's requests
+ * are then counted in the totals only).
+ */
+int metrics_site(struct metrics_region *m, const char *name);
+
 /* Worker: select the slot this process writes. */
 void metrics_attach(struct metrics_region *m, int slot);
 
 /* Worker: account for one finished request. */
 void metrics_request(enum metrics_method method, int status,
     uint64_t bytes_sent, double seconds);
+/* Worker: the same request, counted for its site (an index of metrics_site()). */
+void metrics_site_request(int site, int status, uint64_t bytes_sent);
 /* Worker: one upstream (MinIO) request finished; status 0 = no response. */
 void metrics_upstream(int status, double seconds);
 /* Worker: one lookup in the hot-object cache. */
@@ -68,7 +80,7 @@ void metrics_conn(int delta);
  * metrics_create()).  Returns the length without the NUL, or -1 if buf is
  * too small or there is no region.  METRICS_RENDER_MAX bytes always fit.
  */
-#define METRICS_RENDER_MAX 16384
+#define METRICS_RENDER_MAX 49152
 ssize_t metrics_render(char *buf, size_t bufsz);
 
 /* Worker: stamp this slot with the monotonic time (once per loop tick). */

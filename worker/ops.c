@@ -49,7 +49,10 @@ start_ready_check(struct conn *c)
 		answer_ready(c);
 		return;
 	}
-	n = snprintf(x->key, sizeof(x->key), "%s%s", w->conf->site.prefix, w->conf->site.index);
+	/* The first site stands for all: they share the endpoint as a rule. */
+	c->site = 0;
+	c->ws = &w->conf->sites[0];
+	n = snprintf(x->key, sizeof(x->key), "%s%s", c->ws->site.prefix, c->ws->site.index);
 	x->keylen = (size_t)n;
 	if (conn_upstream_start(c, PH_READY, "GET", x->key, x->keylen, NULL, fwd) == -1) {
 		snprintf(w->ready_reason, sizeof(w->ready_reason), "cannot build request");

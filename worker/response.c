@@ -46,6 +46,7 @@ resp_reason(int status)
 	case 412: return "Precondition Failed";
 	case 414: return "URI Too Long";
 	case 416: return "Range Not Satisfiable";
+	case 421: return "Misdirected Request";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
@@ -87,8 +88,8 @@ resp_cors(struct conn *c)
 {
 	const struct http_request *r = &c->x->req;
 
-	if (r->origin.len == 0 || c->w->conf->site.norigins == 0 ||
-	    !site_origin_allowed(&c->w->conf->site, r->origin.p, r->origin.len))
+	if (r->origin.len == 0 || c->ws == NULL || c->ws->site.norigins == 0 ||
+	    !site_origin_allowed(&c->ws->site, r->origin.p, r->origin.len))
 		return;
 	resp_printf(c->x, "Access-Control-Allow-Origin: %.*s\r\nVary: Origin\r\n"
 	    "Access-Control-Expose-Headers: Content-Length, Content-Range, ETag, "
@@ -172,9 +173,13 @@ resp_header_index(const char *name, size_t len)
 static int
 header_rules(const struct conn *c, const struct site_header **hs)
 {
-	const struct site_conf *s = &c->w->conf->site;
-	size_t pl = strlen(s->prefix);
+	const struct site_conf *s;
+	size_t pl;
 
+	if (c->ws == NULL)
+		return 0;
+	s = &c->ws->site;
+	pl = strlen(s->prefix);
 	if (s->nheaders == 0 || c->x->keylen < pl)
 		return 0;
 	return site_headers_for(s, c->x->key + pl, c->x->keylen - pl, hs);

@@ -25,11 +25,23 @@
 
 static void serve_next(struct conn *c, const struct site_next *n);
 
+/*
+ * The worker's cache, with the part of the request's site selected: a
+ * callback for one connection may run between another's lookups, so the
+ * part is selected before every use, not once per request.
+ */
+static struct cache *
+site_cache(struct conn *c)
+{
+	cache_select(&c->w->cache, c->ws->cache_ns, c->ws->cache_ttl_ms);
+	return &c->w->cache;
+}
+
 static void
 answer_options(struct conn *c)
 {
 	const struct http_request *r = &c->x->req;
-	const struct site_conf *site = &c->w->conf->site;
+	const struct site_conf *site = &c->ws->site;
 	char extra[1024];
 
 	if (r->origin.len == 0) {
@@ -125,7 +137,7 @@ site_req_of(const struct conn *c, struct site_req *r)
 	r->keylen = x->keylen;
 	r->is_dir = x->is_dir;
 	r->head = c->method == HTTP_M_HEAD;
-	r->caching = c->w->caching;
+	r->caching = c->w->caching && c->ws->caching;
 	r->known_missing = x->known_missing;
 	r->suffix_next = x->suffix_next;
 }
@@ -139,7 +151,7 @@ static int
 route(struct conn *c, int error)
 {
 	struct xfer *x = c->x;
-	const struct site_conf *site = &c->w->conf->site;
+	const struct site_conf *site = &c->ws->site;
 	const struct http_request *r = &x->req;
 	size_t plen = strlen(site->prefix), klen = x->keylen - plen;
 	char loc[2048], extra[2100];
@@ -198,7 +210,7 @@ not_found(struct conn *c, enum up_phase after)
 	struct site_next n;
 
 	site_req_of(c, &r);
-	site_not_found(&c->w->conf->site, &r, (enum site_phase)after, &n);
+	site_not_found(&c->ws->site, &r, (enum site_phase)after, &n);
 	serve_next(c, &n);
 }
 
@@ -218,7 +230,7 @@ try_cache(struct conn *c)
 	int plain = c->method == HTTP_M_GET && r->range.len == 0 && r->if_match.len == 0 &&
 	    r->if_none_match.len == 0 && r->if_modified_since.len == 0 &&
 	    r->if_unmodified_since.len == 0;
-	enum cache_action act = cache_decide(&w->cache, x->key, x->keylen, plain,
+	enum cache_action act = cache_decide(site_cache(c), x->key, x->keylen, plain,
 	    c->method == HTTP_M_GET || c->method == HTTP_M_HEAD, w->now_ms, &e);
 
 	metrics_cache(act == CACHE_HIT || act == CACHE_HIT_MISSING);
@@ -262,7 +274,7 @@ cache_fill_done(struct conn *c)
 		return;
 	for (i = 0; i < CH_N; i++)
 		hdr[i] = x->uh[resp_cache_uh[i]];
-	cache_put(&c->w->cache, x->key, x->keylen, hdr, x->fill_buf, x->fill_len,
+	cache_put(site_cache(c), x->key, x->keylen, hdr, x->fill_buf, x->fill_len,
 	    c->w->now_ms);
 }
 
@@ -276,6 +288,17 @@ serve_request(struct conn *c)
 
 	if (ops_request(c))
 		return;
+	/*
+	 * The site the Host names.  A host that no site names, with no
+	 * default site, gets 421: this server has nothing for that authority,
+	 * and a client (or a misrouted proxy) should not retry it here.
+	 */
+	c->site = site_hosts_find(&w->conf->hosts, r->host.p, r->host.len);
+	if (c->site < 0) {
+		resp_error(c, 421, "no site is served for this host name");
+		return;
+	}
+	c->ws = &w->conf->sites[c->site];
 	if (r->method == HTTP_M_OPTIONS) {
 		answer_options(c);
 		return;
@@ -284,7 +307,7 @@ serve_request(struct conn *c)
 		resp_error(c, 405, "only GET, HEAD and OPTIONS are served");
 		return;
 	}
-	st = site_key(&w->conf->site, r->path.p, r->path.len, x->key, sizeof(x->key),
+	st = site_key(&c->ws->site, r->path.p, r->path.len, x->key, sizeof(x->key),
 	    &x->keylen, &x->is_dir);
 	if (st != 0) {
 		resp_error(c, st, st == 400 ? "invalid path" : "path too long");
@@ -292,10 +315,10 @@ serve_request(struct conn *c)
 	}
 	x->phase = PH_OBJECT;
 	x->suffix_next = 0;
-	if (w->conf->site.redirect_suffixes) {
+	if (c->ws->site.redirect_suffixes) {
 		char loc[1200], extra[1300];
 
-		if (site_suffix_redirect(&w->conf->site, r->path.p, r->path.len,
+		if (site_suffix_redirect(&c->ws->site, r->path.p, r->path.len,
 		    r->query.len > 0 ? r->query.p : "", r->query.len, loc, sizeof(loc)) == 301) {
 			snprintf(extra, sizeof(extra), "Location: %s\r\n", loc);
 			resp_send(c, 301, "text/html; charset=utf-8", extra, "", 0);
@@ -304,7 +327,7 @@ serve_request(struct conn *c)
 	}
 	if (route(c, 0))
 		return;
-	if (w->caching && try_cache(c))
+	if (w->caching && c->ws->caching && try_cache(c))
 		return;
 	start_object(c);
 }
@@ -503,7 +526,7 @@ start_listing(struct conn *c)
 {
 	struct xfer *x = c->x;
 	char query[3 * S3_KEY_MAX + 128];
-	size_t plen = x->keylen - strlen(c->w->conf->site.index);
+	size_t plen = x->keylen - strlen(c->ws->site.index);
 
 	/* The request's key is dir/ + the index document; list dir/. */
 	if (listing_query(x->key, plen, query, sizeof(query)) == -1) {
@@ -522,7 +545,7 @@ listing_done(struct conn *c)
 {
 	static char html[96 * 1024];
 	struct xfer *x = c->x;
-	size_t len = x->out_len, hlen, skip = strlen(c->w->conf->site.prefix);
+	size_t len = x->out_len, hlen, skip = strlen(c->ws->site.prefix);
 	int entries;
 
 	x->out_off = x->out_len = 0;
@@ -566,7 +589,7 @@ serve_next(struct conn *c, const struct site_next *n)
 	struct xfer *x = c->x;
 
 	if (n->remember_missing)
-		cache_put_negative(&c->w->cache, x->key, x->keylen, c->w->now_ms);
+		cache_put_negative(site_cache(c), x->key, x->keylen, c->w->now_ms);
 	switch (n->action) {
 	case SITE_FETCH:
 		if (n->phase == SITE_SUFFIX)
@@ -604,9 +627,9 @@ answered(struct conn *c)
 	if (x->phase == PH_OBJECT && x->up_status >= 400 && route(c, x->up_status))
 		return;
 	if (x->phase == PH_SPA)
-		log_warn("SPA file \"%s\" answered %d", c->w->conf->site.spa_file, x->up_status);
+		log_warn("SPA file \"%s\" answered %d", c->ws->site.spa_file, x->up_status);
 	site_req_of(c, &r);
-	site_answer(&c->w->conf->site, &r, (enum site_phase)x->phase, x->up_status, code, &n);
+	site_answer(&c->ws->site, &r, (enum site_phase)x->phase, x->up_status, code, &n);
 	if (n.action == SITE_ERROR && n.status == 503)
 		log_warn("upstream busy (%s) for %.*s", code[0] ? code : "503", (int)x->keylen,
 		    x->key);
@@ -651,7 +674,7 @@ on_done(void *ctx, CURLcode rc)
 	}
 	if (x->phase == PH_REVAL) {
 		if (rc == CURLE_OK && x->up_status == 304) {
-			cache_refresh(&c->w->cache, x->reval, c->w->now_ms);
+			cache_refresh(site_cache(c), x->reval, c->w->now_ms);
 			resp_cached(c, x->reval);
 			conn_run(c);
 			return;
@@ -665,7 +688,7 @@ on_done(void *ctx, CURLcode rc)
 	}
 	if (x->reval != NULL && rc == CURLE_OK && x->phase == PH_OBJECT) {
 		if (x->up_status == 304) {
-			cache_refresh(&c->w->cache, x->reval, c->w->now_ms);
+			cache_refresh(site_cache(c), x->reval, c->w->now_ms);
 			resp_cached(c, x->reval);
 			conn_run(c);
 			return;

@@ -4,6 +4,7 @@
 #include "site.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/types.h>
@@ -653,4 +654,143 @@ site_suffix_redirect(const struct site_conf *s, const char *path, size_t len,
 		return 301;
 	}
 	return 0;
+}
+
+int
+site_host_norm(const char *in, size_t len, char *out, size_t outsz)
+{
+	size_t i, n = len;
+
+	if (len > 0 && in[0] == '[') {
+		/* An IPv6 literal: the port, if any, follows the ']'. */
+		const char *end = memchr(in, ']', len);
+
+		if (end == NULL)
+			return -1;
+		n = (size_t)(end - in) + 1;
+		if (n < len && in[n] != ':')
+			return -1;
+	} else {
+		const char *colon = memchr(in, ':', len);
+
+		if (colon != NULL)
+			n = (size_t)(colon - in);
+	}
+	if (n > 1 && in[n - 1] == '.')
+		n--;
+	if (n == 0 || n >= outsz)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		    c == '.' || c == '_' || c == '[' || c == ']' || c == ':' || c == '*'))
+			return -1;
+		out[i] = (char)c;
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
+int
+site_hosts_add(struct site_hosts *t, const char *name, int site, int *other, char *err,
+    size_t errsz)
+{
+	struct site_host h;
+	int n, i;
+
+	memset(&h, 0, sizeof(h));
+	n = site_host_norm(name, strlen(name), h.name, sizeof(h.name));
+	if (n == -1 || (n > 0 && strchr(h.name, ':') != NULL && h.name[0] != '[')) {
+		snprintf(err, errsz, "\"%s\" is not a host name", name);
+		return -1;
+	}
+	if (h.name[0] == '*') {
+		/* Only a whole leading label may be a wildcard, as in nginx. */
+		if (n < 3 || h.name[1] != '.' || strchr(h.name + 1, '*') != NULL) {
+			snprintf(err, errsz, "\"%s\": a wildcard is \"*.\" followed by a domain",
+			    name);
+			return -1;
+		}
+		memmove(h.name, h.name + 1, (size_t)n);
+		n--;
+		h.wildcard = 1;
+	} else if (strchr(h.name, '*') != NULL) {
+		snprintf(err, errsz, "\"%s\": '*' may only begin a name", name);
+		return -1;
+	}
+	h.len = (size_t)n;
+	h.site = site;
+	for (i = 0; i < t->n; i++) {
+		if (t->h[i].wildcard == h.wildcard && strcmp(t->h[i].name, h.name) == 0) {
+			*other = t->h[i].site;
+			return 1;
+		}
+	}
+	if (t->n == t->cap) {
+		int cap = t->cap > 0 ? t->cap * 2 : 8;
+		struct site_host *p = realloc(t->h, (size_t)cap * sizeof(*p));
+
+		if (p == NULL) {
+			snprintf(err, errsz, "out of memory");
+			return -1;
+		}
+		t->h = p;
+		t->cap = cap;
+	}
+	t->h[t->n++] = h;
+	return 0;
+}
+
+static int
+host_order(const void *a, const void *b)
+{
+	const struct site_host *x = a, *y = b;
+
+	if (x->wildcard != y->wildcard)
+		return x->wildcard - y->wildcard;
+	if (x->wildcard && x->len != y->len)
+		return x->len < y->len ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+void
+site_hosts_sort(struct site_hosts *t)
+{
+	if (t->n > 1)
+		qsort(t->h, (size_t)t->n, sizeof(*t->h), host_order);
+}
+
+int
+site_hosts_find(const struct site_hosts *t, const char *host, size_t len)
+{
+	char name[SITE_HOST_LEN];
+	int i, n;
+
+	if (len == 0 || t->n == 0 ||
+	    (n = site_host_norm(host, len, name, sizeof(name))) == -1)
+		return t->default_site;
+	for (i = 0; i < t->n; i++) {
+		const struct site_host *h = &t->h[i];
+
+		if (!h->wildcard) {
+			if (h->len == (size_t)n && memcmp(h->name, name, (size_t)n) == 0)
+				return h->site;
+			continue;
+		}
+		/* ".example.com" matches a name that ends with it and is longer. */
+		if ((size_t)n > h->len && memcmp(name + (size_t)n - h->len, h->name, h->len) == 0)
+			return h->site;
+	}
+	return t->default_site;
+}
+
+void
+site_hosts_free(struct site_hosts *t)
+{
+	free(t->h);
+	t->h = NULL;
+	t->n = t->cap = 0;
 }

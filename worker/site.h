@@ -257,6 +257,60 @@ int site_headers_for(const struct site_conf *s, const char *key, size_t keylen,
 int site_suffix_redirect(const struct site_conf *s, const char *path, size_t len,
     const char *query, size_t qlen, char *loc, size_t locsz);
 
+/*
+ * Several sites on one listener, chosen by the request's Host the way
+ * nginx chooses a server: names compare without case, a port and a
+ * trailing dot are ignored, an exact name wins over a wildcard, and among
+ * wildcards ("*.example.com", which matches any name below example.com but
+ * not example.com itself) the longest wins.  The table is built once per
+ * configuration (site_hosts_add(), then site_hosts_sort()) and only read on
+ * the request path, which allocates nothing.
+ */
+#define SITE_HOST_LEN 256
+
+struct site_host {
+	char name[SITE_HOST_LEN]; /* lower case; a wildcard kept as ".example.com" */
+	size_t len;
+	int wildcard;
+	int site;                 /* index of the site it names */
+};
+
+struct site_hosts {
+	int n;
+	int cap;
+	struct site_host *h;      /* exact names first, then wildcards, longest first */
+	int default_site;         /* for a host no site names; -1: none (421) */
+};
+
+/*
+ * Bring a host name as written in a configuration or sent in a Host header
+ * to the form the table compares: lower case, without a port (after the
+ * last ':' of a name, or after the ']' of an IPv6 literal) and without one
+ * trailing dot.  Returns the length, or -1 for a name that is empty, too
+ * long, or holds a byte no host name has.
+ */
+int site_host_norm(const char *in, size_t len, char *out, size_t outsz);
+
+/*
+ * Add a configured name ("www.example.com" or "*.example.com") for site.
+ * Returns 0; -1 with the reason in err for a malformed name, and 1 when the
+ * same name is in the table already (*other is then the site that has it),
+ * which the configuration reports with the file and line.
+ */
+int site_hosts_add(struct site_hosts *t, const char *name, int site, int *other, char *err,
+    size_t errsz);
+
+/* Order the table for site_hosts_find(): call once after the last add. */
+void site_hosts_sort(struct site_hosts *t);
+
+/*
+ * The site for a request's Host (len 0: none sent): the exact name, else
+ * the longest wildcard, else the default site; -1 if there is none.
+ */
+int site_hosts_find(const struct site_hosts *t, const char *host, size_t len);
+
+void site_hosts_free(struct site_hosts *t);
+
 /* Is origin (not NUL-terminated) allowed by the CORS list? */
 int site_origin_allowed(const struct site_conf *s, const char *origin, size_t len);
 

@@ -196,20 +196,29 @@ int
 upstream_init(struct upstream *u, int epfd, uint64_t tag, const struct worker_conf *conf,
     const struct upstream_ops *ops, void *owner)
 {
+	int i;
+
 	memset(u, 0, sizeof(*u));
 	u->epfd = epfd;
 	u->tag = tag;
 	u->conf = conf;
 	u->ops = ops;
 	u->owner = owner;
-	u->sig = conf->sig;
+	u->sig = calloc((size_t)(conf->nsites > 0 ? conf->nsites : 1), sizeof(*u->sig));
+	if (u->sig == NULL)
+		return -1;
+	for (i = 0; i < conf->nsites; i++)
+		u->sig[i] = conf->sites[i].sig;
 	/*
 	 * libcurl would read the proxy variables on every transfer; they do
 	 * not change in a running process, so they are read once here.
 	 */
-	u->proxy = getenv(conf->ep.https ? "https_proxy" : "http_proxy");
-	if (u->proxy == NULL)
-		u->proxy = getenv("all_proxy");
+	u->proxy_http = getenv("http_proxy");
+	u->proxy_https = getenv("https_proxy");
+	if (u->proxy_http == NULL)
+		u->proxy_http = getenv("all_proxy");
+	if (u->proxy_https == NULL)
+		u->proxy_https = getenv("all_proxy");
 	u->noproxy = getenv("no_proxy");
 	u->multi = curl_multi_init();
 	if (u->multi == NULL)
@@ -229,13 +238,20 @@ upstream_init(struct upstream *u, int epfd, uint64_t tag, const struct worker_co
 void
 upstream_cleanup(struct upstream *u)
 {
+	int i;
+
 	if (u->multi != NULL)
 		curl_multi_cleanup(u->multi);
 	u->multi = NULL;
 	free(u->fds);
 	u->fds = NULL;
 	u->nfds = 0;
-	sigv4_clear(&u->sig);
+	if (u->sig != NULL) {
+		for (i = 0; i < u->conf->nsites; i++)
+			sigv4_clear(&u->sig[i]);
+		free(u->sig);
+		u->sig = NULL;
+	}
 }
 
 void
@@ -244,6 +260,7 @@ upstream_xfer_free(struct upstream_xfer *ux)
 	if (ux->easy != NULL)
 		curl_easy_cleanup(ux->easy);
 	ux->easy = NULL;
+	ux->tls_site = 0;
 }
 
 /* Report the transfers libcurl has finished, after letting the owner flush. */
@@ -273,16 +290,17 @@ after_curl(struct upstream *u)
 }
 
 int
-upstream_start(struct upstream *u, struct upstream_xfer *ux, void *ctx, const char *method,
-    const char *key, size_t keylen, const char *query, const char *const *fwd,
-    time_t now_wall, uint64_t now_ms)
+upstream_start(struct upstream *u, struct upstream_xfer *ux, void *ctx, int site,
+    const char *method, const char *key, size_t keylen, const char *query,
+    const char *const *fwd, time_t now_wall, uint64_t now_ms)
 {
 	const struct worker_conf *conf = u->conf;
+	const struct worker_site *ws = &conf->sites[site];
 	struct curl_slist *tail;
 	int i, head = strcmp(method, "HEAD") == 0;
 
-	if (s3_request_build(&ux->s3, conf->signing ? &u->sig : NULL, &conf->ep,
-	    conf->session_token[0] != '\0' ? conf->session_token : NULL, method, key, keylen,
+	if (s3_request_build(&ux->s3, ws->signing ? &u->sig[site] : NULL, &ws->ep,
+	    ws->session_token[0] != '\0' ? ws->session_token : NULL, method, key, keylen,
 	    query, SIGV4_EMPTY_SHA256, NULL, now_wall) == -1)
 		return -1;
 	/* Forwarded headers are not signed; they follow the signed ones. */
@@ -300,21 +318,27 @@ upstream_start(struct upstream *u, struct upstream_xfer *ux, void *ctx, const ch
 		if (ux->easy == NULL)
 			return -1;
 		/* Options that never change are set once per handle. */
-		if (s3curl_defaults(ux->easy, conf->connect_timeout_ms, conf->tls_verify,
-		    conf->ca_bundle) == -1)
-			return -1;
 		curl_easy_setopt(ux->easy, CURLOPT_HEADERFUNCTION, header_cb);
 		curl_easy_setopt(ux->easy, CURLOPT_WRITEFUNCTION, write_cb);
 		curl_easy_setopt(ux->easy, CURLOPT_OPENSOCKETFUNCTION, open_cb);
 		curl_easy_setopt(ux->easy, CURLOPT_OPENSOCKETDATA, u);
 		curl_easy_setopt(ux->easy, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
 		curl_easy_setopt(ux->easy, CURLOPT_CLOSESOCKETDATA, u);
-		curl_easy_setopt(ux->easy, CURLOPT_PROXY, u->proxy != NULL ? u->proxy : "");
 		if (u->noproxy != NULL)
 			curl_easy_setopt(ux->easy, CURLOPT_NOPROXY, u->noproxy);
 		curl_easy_setopt(ux->easy, CURLOPT_HEADERDATA, ux);
 		curl_easy_setopt(ux->easy, CURLOPT_WRITEDATA, ux);
 		curl_easy_setopt(ux->easy, CURLOPT_PRIVATE, ux);
+	}
+	/* A handle serves one site after another: the TLS settings follow it. */
+	if (ux->tls_site != site + 1) {
+		const char *proxy = ws->ep.https ? u->proxy_https : u->proxy_http;
+
+		if (s3curl_defaults(ux->easy, conf->connect_timeout_ms, ws->tls_verify,
+		    ws->ca_bundle) == -1)
+			return -1;
+		curl_easy_setopt(ux->easy, CURLOPT_PROXY, proxy != NULL ? proxy : "");
+		ux->tls_site = site + 1;
 	}
 	/*
 	 * libcurl reads the response in buffer-sized recv() calls and keeps

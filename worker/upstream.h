@@ -48,6 +48,7 @@ struct upstream_xfer {
 	struct curl_slist fwd[UPSTREAM_FWD_MAX];
 	struct upstream *u;
 	void *ctx;
+	int tls_site;     /* 1 + the site whose TLS settings the handle has, 0: none */
 	int active;       /* added to the multi handle */
 	int paused;       /* the body callback asked to pause */
 	uint64_t start_ms;
@@ -60,8 +61,9 @@ struct upstream {
 	const struct upstream_ops *ops;
 	void *owner;
 	const struct worker_conf *conf;
-	struct sigv4_ctx sig;    /* a copy: it caches the day's signing key */
-	const char *proxy;       /* from the environment, read once */
+	struct sigv4_ctx *sig;   /* a copy per site: each caches the day's signing key */
+	const char *proxy_http;  /* from the environment, read once */
+	const char *proxy_https;
 	const char *noproxy;
 	uint64_t deadline_ms;    /* libcurl's next timeout, 0 for none */
 	int timeout_now;         /* libcurl asked for a timeout of 0 */
@@ -75,12 +77,13 @@ int upstream_init(struct upstream *u, int epfd, uint64_t tag, const struct worke
 void upstream_cleanup(struct upstream *u);
 
 /*
- * Start an S3 request: method "GET" or "HEAD" on key (raw bytes), with the
+ * Start an S3 request to the bucket of site (an index into the worker
+ * configuration's sites): method "GET" or "HEAD" on key (raw bytes), with the
  * header lines in fwd (NULL-terminated, unsigned, at most UPSTREAM_FWD_MAX)
  * sent after the signed ones.  query is an encoded query string or NULL.
  * Returns 0 or -1.
  */
-int upstream_start(struct upstream *u, struct upstream_xfer *ux, void *ctx,
+int upstream_start(struct upstream *u, struct upstream_xfer *ux, void *ctx, int site,
     const char *method, const char *key, size_t keylen, const char *query,
     const char *const *fwd, time_t now_wall, uint64_t now_ms);
 

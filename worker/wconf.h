@@ -6,8 +6,8 @@
  * The master's settings (struct config) hold what the master needs too:
  * listen addresses, the user to run as, credential file names, raw secrets.
  * A worker gets only what the data path uses, already parsed and derived:
- * the endpoint, the signer, the site rules, the limits, its share of the
- * cache memory.  Nothing is parsed twice and no worker re-reads the cgroup.
+ * each site's endpoint, signer and rules, the host table, the limits, its
+ * share of the cache memory.  Nothing is parsed twice and no worker re-reads the cgroup.
  */
 #ifndef S3WWWD_WCONF_H
 #define S3WWWD_WCONF_H
@@ -26,7 +26,16 @@
 
 struct metrics_region;
 
-struct worker_conf {
+/*
+ * One site: where its objects are and the rules that serve them.  A
+ * configuration without a `sites` list has one, which answers every host.
+ */
+#define WCONF_SITE_NAME 64
+
+struct worker_site {
+	char name[WCONF_SITE_NAME]; /* the `site` label and access-log field */
+	int metrics_site;          /* its counters in the metrics region */
+
 	/* Upstream S3. */
 	struct s3_endpoint ep;
 	int signing;               /* 0: anonymous access to a public bucket */
@@ -34,17 +43,32 @@ struct worker_conf {
 	char session_token[WCONF_TOKEN]; /* "" if none */
 	char ca_bundle[WCONF_PATH];
 	int tls_verify;
-	int connect_timeout_ms;
-	int upstream_timeout_ms;
 
 	/* The website. */
 	struct site_conf site;
 
-	/* Hot-object cache: this worker's share of the memory. */
+	/* Whether its objects are cached, for how long, and in which part of
+	 * the cache: sites that read the same bucket share their entries. */
+	int caching;
+	uint64_t cache_ttl_ms;
+	unsigned cache_ns;
+};
+
+struct worker_conf {
+	/* The sites, and which one a request's Host names. */
+	int nsites;
+	struct worker_site *sites;  /* nsites entries, made by the master */
+	struct site_hosts hosts;
+	int multi_site;             /* a `sites` list was configured */
+
+	/* Upstream timeouts, for every site. */
+	int connect_timeout_ms;
+	int upstream_timeout_ms;
+
+	/* Hot-object cache: this worker's share of the memory (0: off). */
 	int caching;
 	size_t cache_bytes;
 	size_t cache_max_object;
-	uint64_t cache_ttl_ms;
 
 	/* Limits and timeouts. */
 	int max_header_size;

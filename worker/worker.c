@@ -341,7 +341,7 @@ worker_main(const struct worker_conf *conf, const struct worker_fds *fds)
 	accesslog_open(w);
 	if (conf->caching) {
 		if (cache_init(&w->cache, conf->cache_bytes, conf->cache_max_object,
-		    conf->cache_ttl_ms) == -1) {
+		    0) == -1) {
 			log_error("cannot allocate the cache");
 			_exit(1);
 		}

@@ -3,7 +3,9 @@
  * and flags, s3www compatibility, credential files, and the messages that
  * point at the line that is wrong.
  */
+#define _XOPEN_SOURCE 700
 #include <check.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@ load(const char *path, const char *const *args, const char *const *env)
 
 	while (args != NULL && args[argc] != NULL)
 		argc++;
+	config_wipe(&cfg); /* the sites of the load before */
 	return config_load(&cfg, path, argc, (char *const *)args, (char *const *)env, err,
 	    sizeof(err));
 }
@@ -102,10 +105,13 @@ START_TEST(s3www_flags)
 	ck_assert_str_eq(cfg.origins[1], "https://b.example");
 	{
 		static struct worker_conf wc;
+		const struct site_conf *sc;
 
 		ck_assert_int_eq(config_worker_conf(&cfg, &wc, NULL, NULL, err, sizeof(err)), 0);
-		ck_assert_int_eq(site_origin_allowed(&wc.site, "https://a.example", 17), 1);
-		ck_assert_int_eq(site_origin_allowed(&wc.site, "https://c.example", 17), 0);
+		sc = &wc.sites[0].site;
+
+		ck_assert_int_eq(site_origin_allowed(sc, "https://a.example", 17), 1);
+		ck_assert_int_eq(site_origin_allowed(sc, "https://c.example", 17), 0);
 		config_worker_conf_wipe(&wc);
 	}
 }
@@ -219,6 +225,126 @@ START_TEST(validation)
 }
 END_TEST
 
+
+/* A site inherits the top level (after the flags) and overrides what it sets. */
+START_TEST(sites_inherit_and_override)
+{
+	const char *p = write_file("s1.conf",
+	    "s3: { endpoint = \"http://127.0.0.1:9000\"; bucket = \"top\"; access_key = \"AK\";\n"
+	    "      secret_key = \"SK\"; };\n"
+	    "site: { index = \"home.html\"; spa_file = \"app.html\";\n"
+	    "  headers = ( { name = \"X-A\"; value = \"1\"; } );\n"
+	    "  routing_rules = ( { key_prefix = \"old/\"; replace_key_prefix = \"new/\"; } ); };\n"
+	    "cache: { enabled = true; ttl = \"5s\"; };\n"
+	    "sites = (\n"
+	    "  { name = \"blog\"; hosts = [ \"blog.test\", \"*.blog.test\" ];\n"
+	    "    s3 = { bucket = \"blog\"; bucket_path = \"/pub\"; };\n"
+	    "    site = { spa_file = \"\"; }; cache = { ttl = \"1s\"; }; },\n"
+	    "  { hosts = [ \"*.docs.test\" ]; s3 = { bucket_path = \"docs\"; };\n"
+	    "    cache = { enabled = false; }; }\n"
+	    ");\n");
+	const char *flags[] = { "-region", "eu-west-1", NULL };
+	static struct worker_conf wc;
+
+	ck_assert_msg(load(p, flags, NULL) == 0, "got %s", err);
+	ck_assert_int_eq(cfg.nsites, 3);
+	ck_assert_int_eq(cfg.multi_site, 1);
+	ck_assert_int_eq(cfg.default_site, 0);
+	ck_assert_str_eq(cfg.sites[0].site_name, "default");
+	ck_assert_str_eq(cfg.sites[1].site_name, "blog");
+	ck_assert_str_eq(cfg.sites[2].site_name, "docs.test");   /* from its first host */
+	ck_assert_str_eq(cfg.sites[1].bucket, "blog");
+	ck_assert_str_eq(cfg.sites[1].bucket_path, "pub/");
+	ck_assert_str_eq(cfg.sites[1].region, "eu-west-1");      /* the flag, inherited */
+	ck_assert_str_eq(cfg.sites[1].access_key, "AK");
+	ck_assert_str_eq(cfg.sites[1].index_document, "home.html");
+	ck_assert_str_eq(cfg.sites[1].spa_file, "");
+	ck_assert_int_eq(cfg.sites[1].nheaders, 1);              /* inherited list */
+	ck_assert_int_eq(cfg.sites[1].rules.nrules, 0);          /* rules are not */
+	ck_assert_int_eq(cfg.sites[0].rules.nrules, 1);
+	ck_assert_int_eq(cfg.sites[1].cache_ttl_ms, 1000);
+	ck_assert_str_eq(cfg.sites[2].bucket, "top");
+	ck_assert_int_eq(cfg.sites[2].cache_enabled, 0);
+
+	ck_assert_msg(config_worker_conf(&cfg, &wc, NULL, NULL, err, sizeof(err)) == 0, "%s",
+	    err);
+	ck_assert_int_eq(wc.nsites, 3);
+	ck_assert_int_eq(wc.multi_site, 1);
+	ck_assert_int_eq(wc.caching, 1);
+	ck_assert_int_eq(wc.sites[1].caching, 1);
+	ck_assert_int_eq(wc.sites[2].caching, 0);
+	ck_assert_uint_eq(wc.sites[1].cache_ttl_ms, 1000);
+	/* Sites on the same bucket share their part of the cache, others do not. */
+	ck_assert_uint_eq(wc.sites[2].cache_ns, wc.sites[0].cache_ns);
+	ck_assert_uint_ne(wc.sites[1].cache_ns, wc.sites[0].cache_ns);
+	ck_assert_str_eq(wc.sites[1].ep.bucket, "blog");
+	ck_assert_int_eq(wc.sites[1].signing, 1);
+	ck_assert_str_eq(wc.sites[1].site.prefix, "pub/");
+	ck_assert_int_eq(wc.sites[0].metrics_site, -1);          /* no metrics region here */
+	ck_assert_int_eq(site_hosts_find(&wc.hosts, "x.blog.test", 11), 1);
+	ck_assert_int_eq(site_hosts_find(&wc.hosts, "a.docs.test", 11), 2);
+	ck_assert_int_eq(site_hosts_find(&wc.hosts, "elsewhere", 9), 0);
+	config_worker_conf_wipe(&wc);
+	ck_assert_ptr_null(wc.sites);
+}
+END_TEST
+
+/* Without a `sites` list there is one site, which answers every host. */
+START_TEST(one_site_without_a_list)
+{
+	const char *p = write_file("s2.conf", base);
+	static struct worker_conf wc;
+
+	ck_assert_int_eq(load(p, NULL, NULL), 0);
+	ck_assert_int_eq(cfg.nsites, 1);
+	ck_assert_int_eq(cfg.multi_site, 0);
+	ck_assert_str_eq(cfg.sites[0].bucket, "site");
+	ck_assert_int_eq(config_worker_conf(&cfg, &wc, NULL, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(wc.hosts.n, 0);
+	ck_assert_int_eq(site_hosts_find(&wc.hosts, "any.host", 8), 0);
+	config_worker_conf_wipe(&wc);
+}
+END_TEST
+
+/* Without a top-level bucket the listed sites are all there is. */
+START_TEST(sites_without_a_top_level_site)
+{
+	const char *p = write_file("s3.conf",
+	    "s3: { endpoint = \"http://127.0.0.1:9000\"; };\n"
+	    "sites = ( { name = \"a\"; hosts = [ \"a.test\" ]; s3 = { bucket = \"aaa\"; }; } );\n");
+	const char *q = write_file("s4.conf",
+	    "s3: { endpoint = \"http://127.0.0.1:9000\"; };\n"
+	    "sites = ( { name = \"a\"; hosts = [ \"a.test\" ]; s3 = { bucket = \"aaa\"; }; },\n"
+	    "  { name = \"b\"; default = true; s3 = { bucket = \"bbb\"; }; } );\n");
+	const char *r = write_file("s5.conf",
+	    "s3: { endpoint = \"http://127.0.0.1:9000\"; };\nsites = ( );\n");
+	const char *t = write_file("s6.conf",
+	    "s3: { endpoint = \"http://127.0.0.1:9000\"; bucket = \"x\"; };\n"
+	    "sites = ( { hosts = [ \"a.test\" ]; s3 = { timeout = \"1s\"; }; } );\n");
+
+	ck_assert_msg(load(p, NULL, NULL) == 0, "%s", err);
+	ck_assert_int_eq(cfg.nsites, 1);
+	ck_assert_int_eq(cfg.default_site, -1);
+	ck_assert_msg(load(q, NULL, NULL) == 0, "%s", err);
+	ck_assert_int_eq(cfg.default_site, 1);
+	ck_assert_int_eq(load(r, NULL, NULL), -1);
+	ck_assert_msg(strstr(err, "s5.conf:2: sites must be a list") != NULL, "%s", err);
+	ck_assert_int_eq(load(t, NULL, NULL), -1);
+	ck_assert_msg(strstr(err, "s6.conf:2: \"s3.timeout\" is set for the whole server") !=
+	    NULL, "%s", err);
+}
+END_TEST
+
+/* Remove what the tests wrote, so runs leave nothing in /tmp. */
+static int
+remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 int
 main(void)
 {
@@ -236,10 +362,14 @@ main(void)
 	tcase_add_test(tc, errors_name_the_line);
 	tcase_add_test(tc, flag_errors);
 	tcase_add_test(tc, validation);
+	tcase_add_test(tc, sites_inherit_and_override);
+	tcase_add_test(tc, one_site_without_a_list);
+	tcase_add_test(tc, sites_without_a_top_level_site);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1464,6 +1464,86 @@ START_TEST(test_fallbacks)
 }
 END_TEST
 
+/* Host names as nginx compares them: case, port and one trailing dot ignored. */
+START_TEST(test_host_norm)
+{
+	char out[SITE_HOST_LEN];
+
+	ck_assert_int_eq(site_host_norm("WWW.Example.COM.:8080", 21, out, sizeof(out)), 15);
+	ck_assert_str_eq(out, "www.example.com");
+	ck_assert_int_eq(site_host_norm("[::1]:443", 9, out, sizeof(out)), 5);
+	ck_assert_str_eq(out, "[::1]");
+	ck_assert_int_eq(site_host_norm("[::1]x", 6, out, sizeof(out)), -1);
+	ck_assert_int_eq(site_host_norm("[::1", 4, out, sizeof(out)), -1);
+	ck_assert_int_eq(site_host_norm("", 0, out, sizeof(out)), -1);
+	ck_assert_int_eq(site_host_norm(":80", 3, out, sizeof(out)), -1);
+	ck_assert_int_eq(site_host_norm("a b", 3, out, sizeof(out)), -1);
+	ck_assert_int_eq(site_host_norm("a/b", 3, out, sizeof(out)), -1);
+	ck_assert_int_eq(site_host_norm("a\0b", 3, out, sizeof(out)), -1);
+	ck_assert_int_eq(site_host_norm("abcdef", 6, out, 4), -1);
+}
+END_TEST
+
+START_TEST(test_hosts_find)
+{
+	struct site_hosts t;
+	char err[256];
+	int other = -1;
+
+	memset(&t, 0, sizeof(t));
+	t.default_site = 7;
+	/* An empty table sends everything to the default. */
+	ck_assert_int_eq(site_hosts_find(&t, "a.example", 9), 7);
+	ck_assert_int_eq(site_hosts_add(&t, "*.example.com", 1, &other, err, sizeof(err)), 0);
+	ck_assert_int_eq(site_hosts_add(&t, "*.docs.example.com", 2, &other, err, sizeof(err)), 0);
+	ck_assert_int_eq(site_hosts_add(&t, "www.docs.example.com", 3, &other, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(site_hosts_add(&t, "Example.com", 4, &other, err, sizeof(err)), 0);
+	site_hosts_sort(&t);
+	ck_assert_int_eq(site_hosts_find(&t, "a.example.com", 13), 1);
+	ck_assert_int_eq(site_hosts_find(&t, "a.b.example.com", 15), 1);
+	ck_assert_int_eq(site_hosts_find(&t, "x.docs.example.com", 18), 2);   /* longest */
+	ck_assert_int_eq(site_hosts_find(&t, "WWW.docs.example.com.", 21), 3); /* exact */
+	ck_assert_int_eq(site_hosts_find(&t, "example.com:80", 14), 4);
+	ck_assert_int_eq(site_hosts_find(&t, "docs.example.com", 16), 1);
+	ck_assert_int_eq(site_hosts_find(&t, "badexample.com", 14), 7);  /* no label match */
+	ck_assert_int_eq(site_hosts_find(&t, "example.com.evil", 16), 7);
+	ck_assert_int_eq(site_hosts_find(&t, "", 0), 7);
+	ck_assert_int_eq(site_hosts_find(&t, "bad host", 8), 7);
+	t.default_site = -1;
+	ck_assert_int_eq(site_hosts_find(&t, "other.test", 10), -1);
+	site_hosts_free(&t);
+	ck_assert_int_eq(t.n, 0);
+}
+END_TEST
+
+START_TEST(test_hosts_add_refuses)
+{
+	struct site_hosts t;
+	char err[256];
+	int other = -1;
+
+	memset(&t, 0, sizeof(t));
+	ck_assert_int_eq(site_hosts_add(&t, "a.test", 0, &other, err, sizeof(err)), 0);
+	/* The same name however written, for any site, is a duplicate. */
+	ck_assert_int_eq(site_hosts_add(&t, "A.TEST.", 5, &other, err, sizeof(err)), 1);
+	ck_assert_int_eq(other, 0);
+	ck_assert_int_eq(site_hosts_add(&t, "*.a.test", 1, &other, err, sizeof(err)), 0);
+	ck_assert_int_eq(site_hosts_add(&t, "*.A.test", 2, &other, err, sizeof(err)), 1);
+	ck_assert_int_eq(other, 1);
+	ck_assert_int_eq(site_hosts_add(&t, "a.*.test", 1, &other, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "may only begin"));
+	ck_assert_int_eq(site_hosts_add(&t, "*a.test", 1, &other, err, sizeof(err)), -1);
+	ck_assert_int_eq(site_hosts_add(&t, "*.", 1, &other, err, sizeof(err)), -1);
+	ck_assert_int_eq(site_hosts_add(&t, "*.*.test", 1, &other, err, sizeof(err)), -1);
+	ck_assert_int_eq(site_hosts_add(&t, "a.test:8080", 1, &other, err, sizeof(err)), 1);
+	ck_assert_int_eq(site_hosts_add(&t, "a/b", 1, &other, err, sizeof(err)), -1);
+	ck_assert_int_eq(site_hosts_add(&t, "", 1, &other, err, sizeof(err)), -1);
+	ck_assert_int_eq(t.n, 2);
+	site_hosts_free(&t);
+}
+END_TEST
+
 /* Long because it lists every test case, one line each. */
 static Suite *
 site_suite(void)
@@ -1555,6 +1635,12 @@ site_suite(void)
 	tcase_add_test(tc, test_suffixes);
 	tcase_add_test(tc, test_suffix_redirect);
 	tcase_add_test(tc, test_fallbacks);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hosts");
+	tcase_add_test(tc, test_host_norm);
+	tcase_add_test(tc, test_hosts_find);
+	tcase_add_test(tc, test_hosts_add_refuses);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dir_redirect");
