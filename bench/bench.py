@@ -6,6 +6,10 @@ measures with wrk on loopback (keep-alive) several servers serving the same
 objects, one server at a time:
 
   minio         MinIO itself, anonymous GET of /bucket/key (the upstream ceiling)
+  minio-signed  MinIO itself with presigned URLs (query-string SigV4, signed here
+                with hmac/hashlib): MinIO verifies a signature per request, as
+                it does for s3wwwd's signed requests; the run stops if a
+                tampered signature is not refused with a 403
   s3wwwd        the daemon, workers=2, access log off, signing its requests
   s3wwwd-anon   the same without credentials: unsigned reads of the public
                 bucket, which is how the nginx proxy reads it (MinIO then
@@ -20,7 +24,12 @@ For each server, object and concurrency it records requests/s, p50/p99
 latency (wrk --latency), the server's CPU time per request (utime+stime of
 all its processes from /proc, before and after) and, for servers in front
 of MinIO, MinIO's CPU time per request too; and the peak summed RSS of the
-server's processes (sampled every 50 ms).  Then two memory measurements of
+server's processes (sampled every 50 ms).  For servers with worker
+processes (s3wwwd's, nginx's) it also records how the work was split among
+them: each worker's CPU time over the run and the client connections each
+held half-way through it (from /proc; s3wwwd's /metrics sums all workers).
+Every s3wwwd figure is also given as a ratio to minio-signed and to minio.
+Then two memory measurements of
 s3wwwd (idle RSS per worker; 1,000 slow clients on a 100 MiB object) and a
 short perf profile of its workers under a small-object load.
 
@@ -35,6 +44,8 @@ cache on, for the s3wwwd-cache variant).
 """
 
 import datetime
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -50,6 +61,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 HZ = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -141,6 +153,62 @@ def cpu_ticks(pids):
         except (OSError, IndexError, ValueError):
             pass
     return total
+
+
+def cpu_ticks_each(pids):
+    """{pid: utime+stime} for each of `pids` still alive."""
+    out = {}
+    for p in pids:
+        t = cpu_ticks([p])
+        if t or os.path.exists("/proc/%d" % p):
+            out[p] = t
+    return out
+
+
+def tcp_inodes(port):
+    """Socket inodes of the established TCP connections whose local port is
+    `port` (the server's side of its clients' connections)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    # local_address is ADDR:PORT in hex; st 01 is ESTABLISHED
+                    if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        inodes.add(fields[9])
+        except (OSError, StopIteration, IndexError, ValueError):
+            pass
+    return inodes
+
+
+def conns_each(pids, port):
+    """{pid: number of client connections (local port `port`) it holds open}."""
+    inodes = tcp_inodes(port)
+    out = {}
+    for p in pids:
+        n = 0
+        try:
+            for fd in os.listdir("/proc/%d/fd" % p):
+                try:
+                    link = os.readlink("/proc/%d/fd/%s" % (p, fd))
+                except OSError:
+                    continue
+                if link.startswith("socket:[") and link[8:-1] in inodes:
+                    n += 1
+        except OSError:
+            continue
+        out[p] = n
+    return out
+
+
+def split(values):
+    """[71.2, 28.8] -> "71/29" (shares in percent of the sum, as given)."""
+    total = sum(values)
+    if not values or total <= 0:
+        return None
+    return "/".join("%.0f" % (100.0 * v / total) for v in values)
 
 
 def rss_kib(pid):
@@ -255,6 +323,102 @@ class MinioDirect(Server):
 
     def stop(self):
         pass
+
+
+def _uri_encode(s, safe=""):
+    # SigV4's UriEncode: every byte but A-Z a-z 0-9 - _ . ~ as %XX (upper case)
+    return urllib.parse.quote(s, safe=safe)
+
+
+def _hmac(key, msg):
+    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+
+
+def presign_get(host, path, access_key, secret_key, region="us-east-1", expires=86400,
+                now=None):
+    """A query-string SigV4 (presigned) GET of `path` ("/bucket/key") at
+    `host` ("127.0.0.1:port", the Host header wrk sends): the request target
+    with X-Amz-Algorithm ... X-Amz-Signature, signed for the host header only
+    and an unsigned payload, the way S3 clients presign a download."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+    scope = "%s/%s/s3/aws4_request" % (amz_date[:8], region)
+    query = {
+        "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+        "X-Amz-Credential": "%s/%s" % (access_key, scope),
+        "X-Amz-Date": amz_date,
+        "X-Amz-Expires": str(expires),
+        "X-Amz-SignedHeaders": "host",
+    }
+    canonical_query = "&".join("%s=%s" % (_uri_encode(k), _uri_encode(v))
+                               for k, v in sorted(query.items()))
+    canonical_uri = _uri_encode(path, safe="/")
+    canonical_request = "\n".join([
+        "GET", canonical_uri, canonical_query,
+        "host:%s\n" % host,      # canonical headers, each line ends in \n
+        "host",                  # signed headers
+        "UNSIGNED-PAYLOAD"])
+    string_to_sign = "\n".join([
+        "AWS4-HMAC-SHA256", amz_date, scope,
+        hashlib.sha256(canonical_request.encode()).hexdigest()])
+    key = _hmac(("AWS4" + secret_key).encode(), amz_date[:8])
+    for part in (region, "s3", "aws4_request"):
+        key = _hmac(key, part)
+    signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    return "%s?%s&X-Amz-Signature=%s" % (canonical_uri, canonical_query, signature)
+
+
+def _get(port, target, header=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    hdrs = {}
+    if header:
+        k, v = header.split(": ", 1)
+        hdrs[k] = v
+    c.request("GET", target, headers=hdrs)
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, body
+
+
+class BenchSetupError(Exception):
+    """The benchmark itself is broken: stop the run rather than measure."""
+
+
+class MinioSigned(MinioDirect):
+    """MinIO with presigned URLs: every request carries a query-string SigV4
+    signature that MinIO verifies (the anonymous policy of the bucket does
+    not help a request that carries a signature: a bad one gets a 403)."""
+    name = "minio-signed"
+
+    def start(self):
+        b = self.b
+        host = "127.0.0.1:%d" % self.port
+        self.targets = {path: presign_get(host, self.prefix + path, b.access_key, b.secret_key)
+                        for _, path, _, _, _ in OBJECTS}
+        # Prove MinIO checks the signature: the same URLs with the last hex
+        # digit of the signature changed must be refused with a 403, for an
+        # object that exists and for the missing one.
+        # And the signer must be right: the untampered 1 KiB URL gets a 200.
+        # Either failure stops the whole run (BenchSetupError).
+        for _, path, header, _, _ in OBJECTS:
+            good = self.targets[path]
+            bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+            status, body = _get(self.port, bad, header)
+            if status != 403:
+                raise BenchSetupError(
+                    "MinIO answered %d, not 403, to a presigned GET of %s with a tampered "
+                    "signature: it is not verifying signatures, minio-signed would measure "
+                    "nothing different from minio. Body: %r" % (status, path, body[:300]))
+        status, body = _get(self.port, self.targets["/1k.bin"])
+        if status != 200:
+            raise BenchSetupError("MinIO answered %d to the presigned GET of /1k.bin: the SigV4 "
+                                  "query signing is wrong. Body: %r" % (status, body[:300]))
+        log("%s: MinIO refuses tampered signatures (403) for all %d objects"
+            % (self.name, len(OBJECTS)))
+
+    def target(self, path):
+        return self.targets[path]
 
 
 class S3wwwd(Server):
@@ -372,6 +536,18 @@ class Nginx(Server):
         super().__init__(bench)
         self.variant = variant
         self.name = "nginx-" + variant
+
+    def workers(self):
+        """The worker processes only (not nginx-cache's cache manager)."""
+        out = []
+        for pid in super().workers():
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    if b"worker process" in f.read():
+                        out.append(pid)
+            except OSError:
+                pass
+        return out
 
     def start(self):
         prefix = os.path.join(self.b.tmp, self.name)
@@ -561,22 +737,50 @@ class Bench:
         up = [self.minio.p.pid] if srv.upstream else []
         sampler = RssSampler(srv.pids)
         sampler.start()
+        workers = srv.workers()
+        # Client connections each worker holds, counted half-way through the
+        # run (wrk keeps its connections open, so this is how accept() spread
+        # them); read from /proc off the measured path, in a timer thread.
+        held = {}
+        counter = threading.Timer(DURATION / 2.0,
+                                  lambda: held.update(conns_each(workers, srv.port)))
+        if workers:
+            counter.start()
         c0, u0 = cpu_ticks(pids), cpu_ticks(up)
+        w0 = cpu_ticks_each(workers)
         w = run_wrk(srv.url(path), conns, DURATION, header)
+        w1 = cpu_ticks_each(workers)
         c1, u1 = cpu_ticks(srv.pids()), cpu_ticks(up)
         peak = sampler.stop()
+        if workers:
+            counter.cancel()
+            counter.join()
         n = max(w["requests"], 1)
         errors = w["socket_errors"] + (w["non2xx"] if status < 300 else 0)
+        # Per worker, in the order of CPU time used (busiest first); a worker
+        # that died during the run counts what it had used when last seen.
+        per = [{"pid": pid, "cpu_s": (w1.get(pid, w0[pid]) - w0[pid]) / HZ,
+                "conns": held.get(pid)} for pid in w0]
+        per.sort(key=lambda x: -x["cpu_s"])
+        restarted = sorted(set(srv.workers()) - set(workers))
         p = {"server": srv.name, "object": name, "conns": conns, "rps": w["rps"],
              "mib_s": w["mib_s"], "p50_ms": w["p50_ms"], "p99_ms": w["p99_ms"],
              "requests": w["requests"], "errors": errors,
              "cpu_us_per_req": (c1 - c0) / HZ / n * 1e6,
              "upstream_cpu_us_per_req": (u1 - u0) / HZ / n * 1e6 if srv.upstream else None,
-             "peak_rss_mib": peak / 1024.0}
+             "peak_rss_mib": peak / 1024.0,
+             "workers": per or None,
+             "worker_cpu_split": split([x["cpu_s"] for x in per]),
+             "worker_conns_split": ("/".join(str(x["conns"]) for x in per)
+                                    if per and held else None)}
+        if restarted:
+            p["workers_started_during_run"] = restarted
         log("  %-12s %-11s c=%-3d %9.0f req/s %8.1f MiB/s p50 %7.2f ms p99 %7.2f ms "
-            "cpu %6.0f us/req rss %6.1f MiB%s" % (
+            "cpu %6.0f us/req rss %6.1f MiB%s%s" % (
                 srv.name, name, conns, p["rps"], p["mib_s"], p["p50_ms"] or 0, p["p99_ms"] or 0,
                 p["cpu_us_per_req"], p["peak_rss_mib"],
+                "  workers cpu %s conns %s" % (p["worker_cpu_split"], p["worker_conns_split"])
+                if per else "",
                 "  ERRORS %d" % errors if errors else ""))
         return p
 
@@ -584,6 +788,8 @@ class Bench:
         log("%s: starting" % srv.name)
         try:
             srv.start()
+        except BenchSetupError:
+            raise
         except Exception as e:  # noqa: BLE001 - recorded, the run goes on
             self.results["servers"][srv.name] = {"status": "failed to start: %s" % e}
             log("%s: failed to start: %s" % (srv.name, e))
@@ -805,14 +1011,32 @@ def report(res):
           get(lambda p: fmt(p["cpu_us_per_req"]) + (
               "+" + fmt(p["upstream_cpu_us_per_req"])
               if p["upstream_cpu_us_per_req"] is not None else "")), servers)
+    split_servers = [s for s in servers if any(p["server"] == s and p.get("workers")
+                                               for p in pts)]
+    if split_servers:
+        table("Work split among the worker processes, busiest first: share of the workers' CPU "
+              "time, %\n(client connections each worker held half-way through the run, same "
+              "order)",
+              get(lambda p: "%s (%s)" % (p.get("worker_cpu_split") or "n/a",
+                                         p.get("worker_conns_split") or "n/a")
+                  if p.get("workers") else "-"), split_servers, 15)
     lines.append("Peak RSS over all points, MiB (all the server's processes; nginx-cache and "
                  "nginx-disk also use the page cache, not counted)")
     lines.append("  " + "  ".join("%s %.1f" % (s, max(p["peak_rss_mib"] for p in pts
                                                        if p["server"] == s)) for s in servers))
     lines.append("")
     others = [s for s in res["order"] if s != "s3wwwd"]
-    table("Ratios s3wwwd / other (requests/s; 10MiB: throughput); n/a: not measured",
-          lambda s, o, c: fmt(ratio(by, s, o, c), "%.2f"), others)
+    if "s3wwwd" in servers:
+        table("Ratios s3wwwd / other (requests/s; 10MiB: throughput); n/a: not measured",
+              lambda s, o, c: fmt(ratio(by, s, o, c), "%.2f"), others)
+    pairs = ["%s/%s" % (mine, base) for mine in servers if mine.startswith("s3wwwd")
+             for base in MINIO_BASES if base in servers]
+    if pairs:
+        table("Ratios to MinIO itself (requests/s; 10MiB: throughput): minio-signed verifies a "
+              "SigV4\nsignature per request as it does for s3wwwd's signed requests; minio "
+              "serves anonymous GETs",
+              lambda s, o, c: fmt(ratio(by, s.split("/")[1], o, c, s.split("/")[0]), "%.2f"),
+              pairs)
     for s, st in res["servers"].items():
         if st.get("status") != "measured":
             lines.append("%s: %s" % (s, st.get("status")))
@@ -827,6 +1051,20 @@ def ratio(by, other, o, c, mine="s3wwwd"):
         return None
     key = "mib_s" if o == LARGE else "rps"
     return a[key] / b[key] if b[key] else None
+
+
+MINIO_BASES = ("minio-signed", "minio")
+
+
+def add_ratios(res):
+    """Each s3wwwd variant's point as a ratio to minio-signed and to minio
+    (requests/s; throughput for the large object), kept in the point."""
+    by = {(p["server"], p["object"], p["conns"]): p for p in res["points"]}
+    for p in res["points"]:
+        if p["server"].startswith("s3wwwd"):
+            for base in MINIO_BASES:
+                p["ratio_" + base.replace("-", "_")] = ratio(by, base, p["object"], p["conns"],
+                                                             p["server"])
 
 
 def targets(res):
@@ -905,11 +1143,12 @@ def plot(res, path):
 
 def write_csv(res, path):
     cols = ["server", "object", "conns", "rps", "mib_s", "p50_ms", "p99_ms", "cpu_us_per_req",
-            "upstream_cpu_us_per_req", "peak_rss_mib", "requests", "errors"]
+            "upstream_cpu_us_per_req", "peak_rss_mib", "requests", "errors",
+            "worker_cpu_split", "worker_conns_split", "ratio_minio_signed", "ratio_minio"]
     with open(path, "w") as f:
         f.write(",".join(cols) + "\n")
         for p in res["points"]:
-            f.write(",".join("" if p[c] is None else
+            f.write(",".join("" if p.get(c) is None else
                              ("%.4g" % p[c] if isinstance(p[c], float) else str(p[c]))
                              for c in cols) + "\n")
 
@@ -940,7 +1179,7 @@ def main():
         b.make_files()
         b.seed()
 
-        servers = [MinioDirect(b), S3wwwd(b)]
+        servers = [MinioDirect(b), MinioSigned(b), S3wwwd(b)]
         anon = S3wwwd(b, name="s3wwwd-anon")
         anon.anonymous = True
         servers.append(anon)
@@ -974,6 +1213,7 @@ def main():
         b.close()
     with open("/proc/loadavg") as f:
         res["loadavg_end"] = f.read().split()[:3]
+    add_ratios(res)
     res["targets"] = targets(res)
     base = os.path.join(RESULTS, stamp)
     with open(base + ".json", "w") as f:

@@ -1,11 +1,12 @@
 #!/bin/bash
-# s3wwwd benchmark: MinIO, s3wwwd, s3www (if it can be built), nginx as a
-# proxy, as a caching proxy and from disk, measured with wrk on loopback in
-# one run.  Not part of the pass/fail test suite; see bench/README.md.
+# s3wwwd benchmark: MinIO (anonymous and with presigned URLs), s3wwwd, s3www
+# (if it can be built), nginx as a proxy, as a caching proxy and from disk,
+# measured with wrk on loopback in one run.  Not part of the pass/fail test
+# suite; see bench/README.md.
 #
 # Usage: bench/run.sh            (as root or a user who can run nginx)
 # Knobs: BENCH_DURATION=6 (s per point), BENCH_CONNS=1,16,64,
-#        BENCH_SERVERS=minio,s3wwwd,... BENCH_OBJECTS=1KiB,404,...,
+#        BENCH_SERVERS=minio,minio-signed,s3wwwd,... BENCH_OBJECTS=1KiB,404,...,
 #        BENCH_SLOW_CLIENTS=1000 (0 skips), BENCH_PROFILE=1,
 #        BENCH_BUILDDIR (default build/bench: an -O2 build made here),
 #        BENCH_CACHE_ARGS (flags that turn s3wwwd's cache on),
