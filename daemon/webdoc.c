@@ -104,7 +104,12 @@ refresh_one(struct webdoc *d, const struct config *cfg, uint64_t now_ms)
 	static struct site_rules rules;
 	struct body b = { buf, 0, 0 };
 	char err[256], sum[65], index[SITE_STR] = "", errdoc[SITE_STR] = "", code[64] = "";
+	char who[CONFIG_SITE_NAME + 16] = "";
 	int st;
+
+	/* With several sites, each line says whose document it is. */
+	if (cfg->site_line > 0)
+		snprintf(who, sizeof(who), "site %s: ", cfg->site_name);
 
 	d->next_ms = now_ms + (uint64_t)cfg->website_ttl_ms;
 	if (cfg->website_document[0] == '\0') {
@@ -115,8 +120,9 @@ refresh_one(struct webdoc *d, const struct config *cfg, uint64_t now_ms)
 	}
 	st = fetch(cfg, &b, err, sizeof(err));
 	if (st == -1) {
-		log_warn("website document \"%s\" cannot be read (%s); %s", cfg->website_document,
-		    err, d->valid ? "keeping the last good one" : "serving without it");
+		log_warn("%swebsite document \"%s\" cannot be read (%s); %s", who,
+		    cfg->website_document, err,
+		    d->valid ? "keeping the last good one" : "serving without it");
 		return 0;
 	}
 	if (st == 404) {
@@ -127,14 +133,14 @@ refresh_one(struct webdoc *d, const struct config *cfg, uint64_t now_ms)
 			}
 			return 0;
 		}
-		log_warn("website document \"%s\" is gone: its rules no longer apply",
+		log_warn("%swebsite document \"%s\" is gone: its rules no longer apply", who,
 		    cfg->website_document);
 		d->valid = 0;
 		return 1;
 	}
 	if (st != 200) {
 		s3_error_code(buf, b.len, code, sizeof(code));
-		log_warn("website document \"%s\": the storage answered %d %s; %s",
+		log_warn("%swebsite document \"%s\": the storage answered %d %s; %s", who,
 		    cfg->website_document, st, code, d->valid ? "keeping the last good one" :
 		    "serving without it");
 		return 0;
@@ -143,7 +149,8 @@ refresh_one(struct webdoc *d, const struct config *cfg, uint64_t now_ms)
 	if (d->valid && strcmp(d->key, cfg->website_document) == 0 && strcmp(d->sum, sum) == 0)
 		return 0;
 	if (site_website_parse(buf, b.len, &rules, index, errdoc, err, sizeof(err)) == -1) {
-		log_error("website document \"%s\" is not valid, %s: %s", cfg->website_document,
+		log_error("%swebsite document \"%s\" is not valid, %s: %s", who,
+		    cfg->website_document,
 		    d->valid ? "keeping the last good one" : "serving without it", err);
 		return 0;
 	}
@@ -153,8 +160,9 @@ refresh_one(struct webdoc *d, const struct config *cfg, uint64_t now_ms)
 	memcpy(d->index, index, sizeof(index));
 	memcpy(d->error_document, errdoc, sizeof(errdoc));
 	d->valid = 1;
-	log_info("website document \"%s\" read: %d routing rule(s)%s", cfg->website_document,
-	    rules.nrules, rules.redirect_all ? ", all requests redirected" : "");
+	log_info("%swebsite document \"%s\" read: %d routing rule(s)%s", who,
+	    cfg->website_document, rules.nrules,
+	    rules.redirect_all ? ", all requests redirected" : "");
 	return 1;
 }
 

@@ -383,3 +383,36 @@ def test_reload_adds_changes_and_removes_sites_under_load(daemon_factory, minio,
         print("site load: %d ok, %d retried on a closed idle connection" % (lg.ok, lg.retries))
         assert lg.failures == [], "%d failures:\n%s" % (len(lg.failures),
                                                          "\n".join(lg.failures[:20]))
+
+
+def test_each_site_reads_its_own_website_document(daemon_factory, minio, s3, bucket):
+    """Two sites, each with a WebsiteConfiguration in its own prefix: each
+    serves its own rules, a change to one is read again within its TTL and
+    leaves the other's rules alone, and the log says whose document it is."""
+    from test_website import rule, website_xml
+    put_object(s3, bucket, "a/website.xml", website_xml(rule("docs/", "a1/")),
+               content_type="application/xml")
+    put_object(s3, bucket, "b/website.xml", website_xml(rule("docs/", "b1/")),
+               content_type="application/xml")
+    port = harness.free_port()
+    d = daemon_factory.start(base(minio, port, None, """
+sites = (
+  { name = "a"; hosts = [ "a.test" ]; s3 = { bucket = %s; bucket_path = "a"; };
+    site = { website_document = "website.xml"; website_ttl = "1s"; }; },
+  { name = "b"; hosts = [ "b.test" ]; s3 = { bucket = %s; bucket_path = "b"; };
+    site = { website_document = "website.xml"; website_ttl = "1s"; }; }
+);""" % (_cfg_str(bucket), _cfg_str(bucket))))
+    d.wait_log(r'site a: website document "website.xml" read: 1 routing rule')
+    d.wait_log(r'site b: website document "website.xml" read: 1 routing rule')
+
+    def loc(host):
+        return get(d, "/docs/x", host).headers.get("Location")
+    harness.wait_for(lambda: loc("a.test") == "/a1/x" and loc("b.test") == "/b1/x",
+                     harness.bound(10), what="both sites' rules")
+    mark = len(d.log())
+    put_object(s3, bucket, "b/website.xml", website_xml(rule("docs/", "b2/")),
+               content_type="application/xml")
+    d.wait_log(r"the website document changed; reloading", timeout=harness.bound(10),
+               start=mark)
+    harness.wait_for(lambda: loc("b.test") == "/b2/x", harness.bound(10), what="b's new rules")
+    assert loc("a.test") == "/a1/x"
