@@ -251,3 +251,36 @@ cache_decide(struct cache *c, const char *key, size_t keylen, int plain_get,
 		*e = ce;
 	return CACHE_FILL;
 }
+
+/* A hash that is never 0, which marks an empty slot. */
+static uint64_t
+dir_hash(unsigned ns, const char *key, size_t keylen)
+{
+	uint64_t h = hash_key(ns, key, keylen);
+
+	return h != 0 ? h : 1;
+}
+
+void
+cache_dir_put(struct cache_dirs *d, unsigned ns, const char *key, size_t keylen, int exists,
+    uint64_t until_ms)
+{
+	uint64_t h = dir_hash(ns, key, keylen);
+	struct cache_dir_slot *s = &d->slot[h & (CACHE_DIR_SLOTS - 1)];
+
+	s->hash = h;
+	s->until_ms = until_ms;
+	s->exists = exists;
+}
+
+int
+cache_dir_get(const struct cache_dirs *d, unsigned ns, const char *key, size_t keylen,
+    uint64_t now_ms)
+{
+	uint64_t h = dir_hash(ns, key, keylen);
+	const struct cache_dir_slot *s = &d->slot[h & (CACHE_DIR_SLOTS - 1)];
+
+	if (s->hash != h || now_ms >= s->until_ms)
+		return -1;
+	return s->exists;
+}

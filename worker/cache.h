@@ -111,4 +111,35 @@ enum cache_action cache_decide(struct cache *c, const char *key, size_t keylen,
 void cache_hold(struct cache_entry *e);
 void cache_release(struct cache *c, struct cache_entry *e);
 
+/*
+ * What the directory checks found, kept apart from the object cache so
+ * that it works with the cache off.  A miss on a name without a dot costs
+ * two S3 requests, the object and then dir/index to see whether the name
+ * is a directory; the answer to the second is remembered here for the
+ * site's cache TTL, so a repeated miss (an SPA route, a probing bot) costs
+ * one.  A hit on dir/index (a request for /dir/) teaches the same.  The
+ * table is direct-mapped over a 64-bit hash of (part, key): bounded,
+ * allocation-free, and a collision only evicts; the hash decides identity,
+ * so two keys would have to collide in 64 bits to be confused.
+ */
+#define CACHE_DIR_SLOTS 2048
+
+struct cache_dir_slot {
+	uint64_t hash;         /* 0: empty */
+	uint64_t until_ms;
+	int exists;
+};
+
+struct cache_dirs {
+	struct cache_dir_slot slot[CACHE_DIR_SLOTS];
+};
+
+/* Remember whether key (a directory's index) exists, until until_ms. */
+void cache_dir_put(struct cache_dirs *d, unsigned ns, const char *key, size_t keylen,
+    int exists, uint64_t until_ms);
+
+/* 1: it exists, 0: it does not, -1: not known (or no longer). */
+int cache_dir_get(const struct cache_dirs *d, unsigned ns, const char *key, size_t keylen,
+    uint64_t now_ms);
+
 #endif

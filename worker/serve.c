@@ -25,6 +25,16 @@
 
 static void serve_next(struct conn *c, const struct site_next *n);
 
+/* This worker's memory of directory checks (cache.h, struct cache_dirs). */
+static struct cache_dirs dirs;
+
+static void
+dir_learn(struct conn *c, const char *key, size_t keylen, int exists)
+{
+	cache_dir_put(&dirs, c->ws->cache_ns, key, keylen, exists,
+	    c->w->now_ms + c->ws->cache_ttl_ms);
+}
+
 /*
  * The worker's cache, with the part of the request's site selected: a
  * callback for one connection may run between another's lookups, so the
@@ -359,6 +369,9 @@ headers_done(struct conn *c)
 
 	switch (x->phase) {
 	case PH_OBJECT:
+		/* /dir/ found dir/index: a request for /dir may redirect at once. */
+		if (x->is_dir && x->up_status == 200)
+			dir_learn(c, x->key, x->keylen, 1);
 		if (x->reval != NULL && x->up_status == 304)
 			break; /* our copy is current: served from it when done */
 		if ((x->up_status == 200 || x->up_status == 206) && object_redirect(c))
@@ -592,6 +605,23 @@ serve_next(struct conn *c, const struct site_next *n)
 		cache_put_negative(site_cache(c), x->key, x->keylen, c->w->now_ms);
 	switch (n->action) {
 	case SITE_FETCH:
+		if (n->phase == SITE_DIRCHECK) {
+			int known = cache_dir_get(&dirs, c->ws->cache_ns, n->key, n->keylen,
+			    c->w->now_ms);
+
+			if (known != -1) {
+				/* Answered as S3 answered the same check a moment ago. */
+				struct site_req r;
+				struct site_next again;
+
+				x->phase = PH_DIRCHECK;
+				site_req_of(c, &r);
+				site_answer(&c->ws->site, &r, SITE_DIRCHECK, known ? 200 : 404, "",
+				    &again);
+				serve_next(c, &again);
+				return;
+			}
+		}
 		if (n->phase == SITE_SUFFIX)
 			x->suffix_next++;
 		if (conn_upstream_start(c, (enum up_phase)n->phase, n->head ? "HEAD" : "GET",
@@ -628,6 +658,23 @@ answered(struct conn *c)
 		return;
 	if (x->phase == PH_SPA)
 		log_warn("SPA file \"%s\" answered %d", c->ws->site.spa_file, x->up_status);
+	/*
+	 * Only "there" and "not there" are remembered, never a storage
+	 * hiccup.  The check asked for the object's key + "/" + index; a
+	 * request for a directory asked for that key itself.
+	 */
+	if ((x->phase == PH_DIRCHECK || (x->phase == PH_OBJECT && x->is_dir)) &&
+	    (x->up_status == 404 || x->up_status == 403 ||
+	    (x->phase == PH_DIRCHECK && x->up_status == 200))) {
+		char key[S3_KEY_MAX + 1];
+		int len = x->phase == PH_OBJECT ? (int)x->keylen :
+		    snprintf(key, sizeof(key), "%.*s/%s", (int)x->keylen, x->key,
+		    c->ws->site.index);
+
+		if (len > 0 && (size_t)len < sizeof(key))
+			dir_learn(c, x->phase == PH_OBJECT ? x->key : key, (size_t)len,
+			    x->up_status == 200);
+	}
 	site_req_of(c, &r);
 	site_answer(&c->ws->site, &r, (enum site_phase)x->phase, x->up_status, code, &n);
 	if (n.action == SITE_ERROR && n.status == 503)

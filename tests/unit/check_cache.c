@@ -821,6 +821,55 @@ START_TEST(test_decide_counters)
 }
 END_TEST
 
+
+/* Directory checks remembered for a TTL, per part of the cache. */
+START_TEST(test_dirs)
+{
+	static struct cache_dirs d;
+
+	ck_assert_int_eq(cache_dir_get(&d, 0, "a/index.html", 12, 0), -1);
+	cache_dir_put(&d, 0, "a/index.html", 12, 1, 1000);
+	cache_dir_put(&d, 0, "b/index.html", 12, 0, 1000);
+	ck_assert_int_eq(cache_dir_get(&d, 0, "a/index.html", 12, 999), 1);
+	ck_assert_int_eq(cache_dir_get(&d, 0, "b/index.html", 12, 999), 0);
+	/* Expired at the deadline, not after it. */
+	ck_assert_int_eq(cache_dir_get(&d, 0, "a/index.html", 12, 1000), -1);
+	/* Another bucket's part does not see it. */
+	ck_assert_int_eq(cache_dir_get(&d, 1, "a/index.html", 12, 10), -1);
+	/* A newer answer replaces the older. */
+	cache_dir_put(&d, 0, "a/index.html", 12, 0, 2000);
+	ck_assert_int_eq(cache_dir_get(&d, 0, "a/index.html", 12, 1500), 0);
+	/* A key that is a prefix of another is another key. */
+	ck_assert_int_eq(cache_dir_get(&d, 0, "a/index.htm", 11, 10), -1);
+}
+END_TEST
+
+/* Many keys: the table stays bounded and each slot answers for one key. */
+START_TEST(test_dirs_bounded)
+{
+	static struct cache_dirs d;
+	char key[32];
+	int i, n, known = 0;
+
+	for (i = 0; i < 4 * CACHE_DIR_SLOTS; i++) {
+		n = snprintf(key, sizeof(key), "d%d/index.html", i);
+		cache_dir_put(&d, 0, key, (size_t)n, i % 2, 100);
+	}
+	for (i = 0; i < 4 * CACHE_DIR_SLOTS; i++) {
+		int r;
+
+		n = snprintf(key, sizeof(key), "d%d/index.html", i);
+		r = cache_dir_get(&d, 0, key, (size_t)n, 10);
+		if (r != -1) {
+			ck_assert_int_eq(r, i % 2);
+			known++;
+		}
+	}
+	ck_assert_int_le(known, CACHE_DIR_SLOTS);
+	ck_assert_int_gt(known, CACHE_DIR_SLOTS / 2);
+}
+END_TEST
+
 static Suite *
 cache_suite(void)
 {
@@ -875,6 +924,11 @@ cache_suite(void)
 	tcase_add_test(tc, test_decide_boundary);
 	tcase_add_test(tc, test_decide_zero_ttl);
 	tcase_add_test(tc, test_decide_counters);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dirs");
+	tcase_add_test(tc, test_dirs);
+	tcase_add_test(tc, test_dirs_bounded);
 	suite_add_tcase(s, tc);
 
 	return s;
