@@ -678,11 +678,14 @@ site_host_norm(const char *in, size_t len, char *out, size_t outsz)
 	}
 	if (n > 1 && in[n - 1] == '.')
 		n--;
-	if (n == 0 || n >= outsz)
+	if (n == 0 || n >= outsz || in[n - 1] == '.')
 		return -1;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)in[i];
 
+		/* An empty label ("a..b", ".a") is no host name. */
+		if (c == '.' && (i == 0 || in[i - 1] == '.'))
+			return -1;
 		if (c >= 'A' && c <= 'Z')
 			c = (unsigned char)(c - 'A' + 'a');
 		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||

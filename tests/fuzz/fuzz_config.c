@@ -81,23 +81,52 @@ check_loaded(const struct config *c)
 	CHECK(c->virtual_host == 0 || c->virtual_host == 1);
 	CHECK(c->tls_verify == 0 || c->tls_verify == 1);
 	CHECK(c->directory_listing == 0 || c->directory_listing == 1);
-	/* What the workers take for granted. */
-	CHECK(c->endpoint[0] != '\0' && c->bucket[0] != '\0');
-	CHECK(c->bucket_path[0] == '\0' ||
-	    c->bucket_path[strlen(c->bucket_path) - 1] == '/');
-	CHECK(c->bucket_path[0] != '/');
+	/* What the workers take for granted, for every site. */
+	CHECK(c->nsites >= 1 && c->nsites <= CONFIG_MAX_SITES);
+	CHECK(c->default_site >= -1 && c->default_site < c->nsites);
+	for (i = 0; i < c->nsites; i++) {
+		const struct config *sc = &c->sites[i];
+		int j;
+
+		CHECK(sc->endpoint[0] != '\0' && sc->bucket[0] != '\0');
+		CHECK(sc->bucket_path[0] == '\0' ||
+		    sc->bucket_path[strlen(sc->bucket_path) - 1] == '/');
+		CHECK(sc->bucket_path[0] != '/');
+		TERMINATED(sc->site_name);
+		CHECK(sc->site_name[0] != '\0');
+		CHECK(sc->nhosts >= 0 && sc->nhosts <= CONFIG_MAX_HOSTS);
+		for (j = 0; j < sc->nhosts; j++)
+			TERMINATED(sc->hosts[j]);
+		for (j = 0; j < i; j++)
+			CHECK(strcmp(c->sites[j].site_name, sc->site_name) != 0);
+	}
 	/* Settings that load make a worker configuration (wconf.h). */
 	{
 		static struct worker_conf wc;
+		const struct site_conf *site;
 		char err[256];
 
 		CHECK(config_worker_conf(c, &wc, NULL, NULL, err, sizeof(err)) == 0);
+		CHECK(wc.nsites == c->nsites);
+		site = &wc.sites[0].site;
 		/* CORS matching on arbitrary origins never reads out of bounds. */
-		(void)site_origin_allowed(&wc.site, "https://a.example", 17);
-		(void)site_origin_allowed(&wc.site, "", 0);
-		if (c->norigins > 0)
-			CHECK(site_origin_allowed(&wc.site, c->origins[0],
-			    strlen(c->origins[0])) == 1);
+		(void)site_origin_allowed(site, "https://a.example", 17);
+		(void)site_origin_allowed(site, "", 0);
+		if (c->sites[0].norigins > 0)
+			CHECK(site_origin_allowed(site, c->sites[0].origins[0],
+			    strlen(c->sites[0].origins[0])) == 1);
+		/* Every configured host name finds its own site. */
+		for (i = 0; i < c->nsites; i++) {
+			int j;
+
+			for (j = 0; j < c->sites[i].nhosts; j++) {
+				const char *h = c->sites[i].hosts[j];
+
+				if (h[0] != '*')
+					CHECK(site_hosts_find(&wc.hosts, h, strlen(h)) == i);
+			}
+		}
+		CHECK(site_hosts_find(&wc.hosts, "", 0) == c->default_site);
 		config_worker_conf_wipe(&wc);
 	}
 }

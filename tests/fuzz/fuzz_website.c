@@ -54,6 +54,37 @@ check_location(const struct site_conf *s, const char *loc)
 	CHECK(strncmp(loc, "http://", 7) == 0 || strncmp(loc, "https://", 8) == 0);
 }
 
+/*
+ * The host table on whatever a Host header holds: a known site or the
+ * default, and a normal form without upper case, port or trailing dot.
+ */
+static void
+check_hosts(const char *h, size_t len)
+{
+	static struct site_hosts t;
+	char out[SITE_HOST_LEN], err[128];
+	int n, other, i;
+
+	if (t.n == 0) {
+		static const char *const names[] = { "a.example.com", "*.example.com",
+		    "*.b.example.com", "[::1]" };
+
+		for (i = 0; i < 4; i++)
+			CHECK(site_hosts_add(&t, names[i], i, &other, err, sizeof(err)) == 0);
+		site_hosts_sort(&t);
+		t.default_site = 9;
+	}
+	n = site_hosts_find(&t, h, len);
+	CHECK((n >= 0 && n <= 3) || n == 9);
+	n = site_host_norm(h, len, out, sizeof(out));
+	if (n >= 0) {
+		CHECK((size_t)n == strlen(out) && (size_t)n < sizeof(out));
+		for (i = 0; i < n; i++)
+			CHECK(!(out[i] >= 'A' && out[i] <= 'Z'));
+		CHECK(out[n - 1] != '.' && strstr(out, "..") == NULL);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -67,6 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int i, e, code;
 	static const int errors[] = { 0, 404, 403 };
 
+	check_hosts(key, klen);
 	memset(&s, 0, sizeof(s));
 	if (site_website_parse(doc, dlen, &s.rules, index, errdoc, err, sizeof(err)) == -1) {
 		CHECK(err[0] != '\0');

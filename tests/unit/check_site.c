@@ -1481,6 +1481,10 @@ START_TEST(test_host_norm)
 	ck_assert_int_eq(site_host_norm("a/b", 3, out, sizeof(out)), -1);
 	ck_assert_int_eq(site_host_norm("a\0b", 3, out, sizeof(out)), -1);
 	ck_assert_int_eq(site_host_norm("abcdef", 6, out, 4), -1);
+	/* Empty labels: found by fuzz_website. */
+	ck_assert_int_eq(site_host_norm("a..", 3, out, sizeof(out)), -1);
+	ck_assert_int_eq(site_host_norm(".a", 2, out, sizeof(out)), -1);
+	ck_assert_int_eq(site_host_norm("a..b", 4, out, sizeof(out)), -1);
 }
 END_TEST
 
