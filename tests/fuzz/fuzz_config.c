@@ -35,6 +35,10 @@
 static int memfd = -1;
 static char path[64];
 
+/*
+ * What a loaded configuration promises.  Long because it is one check per
+ * field and per site, in the order of struct config.
+ */
 static void
 check_loaded(const struct config *c)
 {
