@@ -559,7 +559,7 @@ rule_str(config_setting_t *m, char *out, size_t outsz, const char *file, char *e
  * field is read and checked with its file:line.
  */
 static int
-load_rule(config_setting_t *g, struct site_rule *r, int nth, const char *file, char *err,
+load_rule(config_setting_t *g, struct website_rule *r, int nth, const char *file, char *err,
     size_t errsz)
 {
 	int i, n, line = config_setting_source_line(g);
@@ -605,7 +605,7 @@ load_rule(config_setting_t *g, struct site_rule *r, int nth, const char *file, c
 		if (rc == -1)
 			return -1;
 	}
-	if (site_rule_check(r, why, sizeof(why)) == -1) {
+	if (website_rule_check(r, why, sizeof(why)) == -1) {
 		seterr(err, errsz, "%s:%d: routing rule %d: %s", file, line, nth, why);
 		return -1;
 	}
@@ -764,14 +764,14 @@ load_rules(config_setting_t *root, struct config *cfg, const char *file, char *e
 {
 	config_setting_t *list = config_setting_lookup(root, "site.routing_rules");
 	config_setting_t *all = config_setting_lookup(root, "site.redirect_all");
-	struct site_rules *rs = &cfg->rules;
+	struct website_rules *rs = &cfg->rules;
 	int i, n;
 
 	memset(rs, 0, sizeof(*rs));
 	if (all != NULL) {
 		config_setting_t *h = config_setting_get_member(all, "host");
 		config_setting_t *p = config_setting_get_member(all, "protocol");
-		struct site_rule r;
+		struct website_rule r;
 		char why[256];
 
 		memset(&r, 0, sizeof(r));
@@ -784,7 +784,7 @@ load_rules(config_setting_t *root, struct config *cfg, const char *file, char *e
 		if (p != NULL && rule_str(p, r.protocol, sizeof(r.protocol), file, err,
 		    errsz) == -1)
 			return -1;
-		if (site_rule_check(&r, why, sizeof(why)) == -1) {
+		if (website_rule_check(&r, why, sizeof(why)) == -1) {
 			seterr(err, errsz, "%s:%d: site.redirect_all: %s", file,
 			    config_setting_source_line(all), why);
 			return -1;

@@ -67,7 +67,7 @@ struct config {
 	enum dir_redirect directory_redirect;
 	int norigins;
 	char origins[CONFIG_MAX_ORIGINS][CONFIG_STR]; /* "*" allows any */
-	struct site_rules rules;      /* site.routing_rules, site.redirect_all */
+	struct website_rules rules;      /* site.routing_rules, site.redirect_all */
 	int nfallbacks;               /* site.fallbacks */
 	struct site_fallback fallbacks[SITE_MAX_FALLBACKS];
 	int nsuffixes;                /* site.try_suffixes */

@@ -101,7 +101,7 @@ static int
 refresh_one(struct webdoc *d, const struct config *cfg, uint64_t now_ms)
 {
 	static char buf[WEBDOC_MAX];
-	static struct site_rules rules;
+	static struct website_rules rules;
 	struct body b = { buf, 0, 0 };
 	char err[256], sum[65], index[SITE_STR] = "", errdoc[SITE_STR] = "", code[64] = "";
 	char who[CONFIG_SITE_NAME + 16] = "";
@@ -148,7 +148,7 @@ refresh_one(struct webdoc *d, const struct config *cfg, uint64_t now_ms)
 	sigv4_sha256_hex(buf, b.len, sum);
 	if (d->valid && strcmp(d->key, cfg->website_document) == 0 && strcmp(d->sum, sum) == 0)
 		return 0;
-	if (site_website_parse(buf, b.len, &rules, index, errdoc, err, sizeof(err)) == -1) {
+	if (website_parse(buf, b.len, &rules, index, errdoc, err, sizeof(err)) == -1) {
 		log_error("%swebsite document \"%s\" is not valid, %s: %s", who,
 		    cfg->website_document,
 		    d->valid ? "keeping the last good one" : "serving without it", err);

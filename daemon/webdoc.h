@@ -28,7 +28,7 @@ struct webdoc {
 	char site[CONFIG_SITE_NAME]; /* the site it is for; "" : a free slot */
 	char key[CONFIG_STR];        /* the key it was read from */
 	char sum[65];                /* SHA-256 (hex) of it */
-	struct site_rules rules;
+	struct website_rules rules;
 	char index[SITE_STR];        /* "" if the document names none */
 	char error_document[SITE_STR];
 	uint64_t next_ms;            /* when to read it again; 0: now */

@@ -25,40 +25,14 @@
 #include <stddef.h>
 
 #include "s3.h"
+#include "website.h"
 
 #define SITE_STR 256
 #define SITE_MAX_ORIGINS 32
+#define SITE_MAX_RULES WEBSITE_MAX_RULES
 
 /* When a missing key is checked for key/index to redirect to key/. */
 enum site_dir_redirect { SITE_DIR_AUTO = 0, SITE_DIR_ALWAYS, SITE_DIR_OFF };
-
-/*
- * S3 website routing rules, with AWS's semantics: conditions on the key's
- * prefix and on the HTTP error the object's request returned, redirects
- * that replace the host, the protocol, the whole key or its prefix.  The
- * first rule that matches wins.
- */
-#define SITE_MAX_RULES 50 /* as many as AWS allows in one configuration */
-
-struct site_rule {
-	char key_prefix[SITE_STR];     /* Condition KeyPrefixEquals; "" matches any */
-	int error_code;                /* Condition HttpErrorCodeReturnedEquals; 0: none */
-	char protocol[8];              /* Redirect Protocol: "", "http" or "https" */
-	char host[SITE_STR];           /* Redirect HostName; "": this host */
-	char replace_prefix[SITE_STR]; /* ReplaceKeyPrefixWith (has_replace_prefix) */
-	char replace_key[SITE_STR];    /* ReplaceKeyWith (has_replace_key) */
-	int has_replace_prefix;
-	int has_replace_key;
-	int code;                      /* HttpRedirectCode; 301 if not given */
-};
-
-struct site_rules {
-	int redirect_all;              /* RedirectAllRequestsTo */
-	char all_host[SITE_STR];
-	char all_protocol[8];
-	int nrules;
-	struct site_rule rule[SITE_MAX_RULES];
-};
 
 /*
  * Response headers added to what S3 returns, for the keys under a prefix
@@ -104,7 +78,7 @@ struct site_conf {
 	enum site_dir_redirect dir_redirect;
 	int norigins;
 	char origins[SITE_MAX_ORIGINS][SITE_STR]; /* "*" allows any */
-	struct site_rules rules;
+	struct website_rules rules;
 	int nheaders;
 	struct site_header headers[SITE_MAX_HEADERS];
 	int nfallbacks;
@@ -207,24 +181,6 @@ int site_dir_location(const char *path, size_t len, const char *query, size_t ql
  */
 int site_route(const struct site_conf *s, const char *key, size_t keylen, const char *query,
     size_t qlen, int error, char *loc, size_t locsz);
-
-/*
- * Read an AWS WebsiteConfiguration XML document (what PutBucketWebsite
- * takes): RoutingRules and RedirectAllRequestsTo into rules; IndexDocument
- * and ErrorDocument, if present, into index and error_document (SITE_STR
- * bytes each, left alone if absent).  Returns 0, or -1 with the reason in
- * err for a document that is not one, or holds what AWS would refuse.
- */
-int site_website_parse(const char *doc, size_t len, struct site_rules *rules, char *index,
-    char *error_document, char *err, size_t errsz);
-
-/*
- * Check one rule as AWS would: a redirect needs at least one of its
- * fields, ReplaceKeyWith and ReplaceKeyPrefixWith exclude each other, the
- * code is 3xx, the protocol http or https, the host a plain host name.
- * Returns 0, or -1 with the reason in err.
- */
-int site_rule_check(const struct site_rule *r, char *err, size_t errsz);
 
 /*
  * A per-object redirect target (x-amz-website-redirect-location): a path

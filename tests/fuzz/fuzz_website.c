@@ -8,7 +8,7 @@
  * The input is split at the first NUL byte: before it the document, after
  * it a request key.  The harness parses the document, and when it is
  * accepted checks what the server relies on: every rule passes
- * site_rule_check (the checks for the settings file and the document are
+ * website_rule_check (the checks for the settings file and the document are
  * the same); and for the key, before the fetch and after a 404, a redirect
  * is a 3xx with a Location that is a path with one leading '/' or an
  * http(s) URL to a rule's host, with no byte that could end the header.
@@ -36,7 +36,7 @@ check_location(const struct site_conf *s, const char *loc)
 	}
 	/* An absolute URL names the host of a rule, or of RedirectAllRequestsTo. */
 	for (i = 0; i < s->rules.nrules; i++) {
-		const struct site_rule *r = &s->rules.rule[i];
+		const struct website_rule *r = &s->rules.rule[i];
 		size_t hl = strlen(r->host);
 		const char *h = strstr(loc, "://");
 
@@ -100,13 +100,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_hosts(key, klen);
 	memset(&s, 0, sizeof(s));
-	if (site_website_parse(doc, dlen, &s.rules, index, errdoc, err, sizeof(err)) == -1) {
+	if (website_parse(doc, dlen, &s.rules, index, errdoc, err, sizeof(err)) == -1) {
 		CHECK(err[0] != '\0');
 		return 0;
 	}
 	CHECK(s.rules.nrules >= 0 && s.rules.nrules <= SITE_MAX_RULES);
 	for (i = 0; i < s.rules.nrules; i++)
-		CHECK(site_rule_check(&s.rules.rule[i], err, sizeof(err)) == 0);
+		CHECK(website_rule_check(&s.rules.rule[i], err, sizeof(err)) == 0);
 	CHECK(strchr(index, '/') == NULL);
 	for (e = 0; e < 3; e++) {
 		code = site_route(&s, key, klen, "q=1", 3, errors[e], loc, sizeof(loc));

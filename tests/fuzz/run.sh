@@ -61,9 +61,9 @@ declare -A SOURCES=(
 	[http]="worker/http.c"
 	[range]="worker/http.c"
 	[sigv4]="common/sigv4.c common/s3.c common/xml.c"
-	[config]="daemon/config.c common/creds.c common/s3.c common/sigv4.c common/log.c common/xml.c worker/site.c worker/http.c worker/metrics.c"
+	[config]="daemon/config.c common/creds.c common/s3.c common/sigv4.c common/log.c common/xml.c common/website.c worker/site.c worker/http.c worker/metrics.c"
 	[xml]="common/xml.c common/s3.c common/sigv4.c"
-	[website]="worker/site.c worker/http.c common/xml.c common/sigv4.c common/s3.c"
+	[website]="worker/site.c worker/http.c common/xml.c common/sigv4.c common/s3.c common/website.c"
 )
 declare -A LIBS=(
 	[http]=""

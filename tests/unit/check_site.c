@@ -994,10 +994,10 @@ route(const char *k, const char *query, int error)
 	return site_route(&conf, k, strlen(k), query, strlen(query), error, rloc, sizeof(rloc));
 }
 
-static struct site_rule *
+static struct website_rule *
 add_rule(const char *prefix, int error_code)
 {
-	struct site_rule *r = &conf.rules.rule[conf.rules.nrules++];
+	struct website_rule *r = &conf.rules.rule[conf.rules.nrules++];
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->key_prefix, sizeof(r->key_prefix), "%s", prefix);
@@ -1015,7 +1015,7 @@ END_TEST
 
 START_TEST(test_route_replace_prefix)
 {
-	struct site_rule *r;
+	struct website_rule *r;
 
 	conf_reset("");
 	r = add_rule("docs/", 0);
@@ -1040,7 +1040,7 @@ END_TEST
 
 START_TEST(test_route_replace_key_host_protocol_code)
 {
-	struct site_rule *r;
+	struct website_rule *r;
 
 	conf_reset("");
 	r = add_rule("images/", 0);
@@ -1065,7 +1065,7 @@ END_TEST
 
 START_TEST(test_route_error_condition)
 {
-	struct site_rule *r;
+	struct website_rule *r;
 
 	conf_reset("");
 	r = add_rule("", 404);
@@ -1085,7 +1085,7 @@ END_TEST
 
 START_TEST(test_route_first_match_wins)
 {
-	struct site_rule *r;
+	struct website_rule *r;
 
 	conf_reset("");
 	r = add_rule("a/", 0);
@@ -1116,7 +1116,7 @@ END_TEST
 /* No key, replacement or query can make a Location leave the rule's host. */
 START_TEST(test_route_no_open_redirect)
 {
-	struct site_rule *r;
+	struct website_rule *r;
 
 	conf_reset("");
 	r = add_rule("", 0);
@@ -1146,35 +1146,35 @@ END_TEST
 
 START_TEST(test_rule_check)
 {
-	struct site_rule r;
+	struct website_rule r;
 	char err[256];
 
 	memset(&r, 0, sizeof(r));
-	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1); /* redirects nowhere */
+	ck_assert_int_eq(website_rule_check(&r, err, sizeof(err)), -1); /* redirects nowhere */
 	r.code = 302;
-	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), 0);
+	ck_assert_int_eq(website_rule_check(&r, err, sizeof(err)), 0);
 	r.code = 200;
-	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	ck_assert_int_eq(website_rule_check(&r, err, sizeof(err)), -1);
 	r.code = 304;
-	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	ck_assert_int_eq(website_rule_check(&r, err, sizeof(err)), -1);
 	r.code = 0;
 	snprintf(r.protocol, sizeof(r.protocol), "ftp");
-	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	ck_assert_int_eq(website_rule_check(&r, err, sizeof(err)), -1);
 	snprintf(r.protocol, sizeof(r.protocol), "https");
-	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), 0);
+	ck_assert_int_eq(website_rule_check(&r, err, sizeof(err)), 0);
 	snprintf(r.host, sizeof(r.host), "evil.example/x");
-	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	ck_assert_int_eq(website_rule_check(&r, err, sizeof(err)), -1);
 	snprintf(r.host, sizeof(r.host), "a@b");
-	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	ck_assert_int_eq(website_rule_check(&r, err, sizeof(err)), -1);
 	snprintf(r.host, sizeof(r.host), "example.com:8443");
-	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), 0);
+	ck_assert_int_eq(website_rule_check(&r, err, sizeof(err)), 0);
 	r.has_replace_key = r.has_replace_prefix = 1;
-	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	ck_assert_int_eq(website_rule_check(&r, err, sizeof(err)), -1);
 	r.has_replace_prefix = 0;
 	r.error_code = 200;
-	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), -1);
+	ck_assert_int_eq(website_rule_check(&r, err, sizeof(err)), -1);
 	r.error_code = 404;
-	ck_assert_int_eq(site_rule_check(&r, err, sizeof(err)), 0);
+	ck_assert_int_eq(website_rule_check(&r, err, sizeof(err)), 0);
 }
 END_TEST
 
@@ -1197,14 +1197,14 @@ END_TEST
 
 /* --- the WebsiteConfiguration document ----------------------------------- */
 
-static struct site_rules wrules;
+static struct website_rules wrules;
 static char windex[SITE_STR], werrdoc[SITE_STR], werr[256];
 
 static int
 wparse(const char *doc)
 {
 	windex[0] = werrdoc[0] = werr[0] = '\0';
-	return site_website_parse(doc, strlen(doc), &wrules, windex, werrdoc, werr, sizeof(werr));
+	return website_parse(doc, strlen(doc), &wrules, windex, werrdoc, werr, sizeof(werr));
 }
 
 START_TEST(test_website_full)
