@@ -48,6 +48,17 @@ struct seed_source {
 	char *key;	/* and the key to store it under, before the prefix */
 };
 
+/*
+ * A --put or --website-document: split and checked before any request,
+ * gathered with the other sources.
+ */
+struct seed_putarg {
+	int website;	/* --website-document: checked, application/xml, last */
+	const char *arg;
+	char *file;
+	char *key;	/* before the prefix */
+};
+
 /* A --redirect or --redirects, read in order once the prefix is known. */
 struct seed_rdarg {
 	int is_file;
@@ -69,6 +80,8 @@ struct seed_opts {
 	size_t nsrc;
 	struct seed_rdarg *rdarg;
 	size_t nrdarg;
+	struct seed_putarg *put;
+	size_t nput;
 	struct seed_redirects redirects;	/* checked, keys prefixed */
 	char prefix[S3_KEY_MAX + 1];
 	const char *cache_control;
@@ -111,6 +124,8 @@ enum {
 	OPT_RESTORE,
 	OPT_REDIRECT,
 	OPT_REDIRECTS,
+	OPT_PUT,
+	OPT_WEBSITE_DOCUMENT,
 };
 
 static const struct option seed_longopts[] = {
@@ -128,6 +143,8 @@ static const struct option seed_longopts[] = {
 	{ "url", required_argument, NULL, 'u' },
 	{ "redirect", required_argument, NULL, OPT_REDIRECT },
 	{ "redirects", required_argument, NULL, OPT_REDIRECTS },
+	{ "put", required_argument, NULL, OPT_PUT },
+	{ "website-document", required_argument, NULL, OPT_WEBSITE_DOCUMENT },
 	{ "prefix", required_argument, NULL, 'p' },
 	{ "cache-control", required_argument, NULL, 'c' },
 	{ "only-changed", no_argument, NULL, OPT_ONLY_CHANGED },
@@ -150,8 +167,9 @@ seed_usage(FILE *fp)
 {
 	fputs(
 "usage: s3wwwd-seed --endpoint URL --bucket NAME [options] [--dir DIR]...\n"
-"                   [--url URL[=KEY]]... [--redirect KEY=TARGET]...\n"
-"                   [--redirects FILE]...\n"
+"                   [--url URL[=KEY]]... [--put FILE[=KEY]]...\n"
+"                   [--website-document FILE[=KEY]]...\n"
+"                   [--redirect KEY=TARGET]... [--redirects FILE]...\n"
 "       s3wwwd-seed --endpoint URL --bucket NAME [options] --export DIR\n"
 "       s3wwwd-seed --endpoint URL --bucket NAME [options] --restore DIR\n"
 "\n"
@@ -174,6 +192,12 @@ seed_usage(FILE *fp)
 "  -k, --insecure             do not verify the endpoint's certificate\n"
 "  -d, --dir DIR              upload every file below DIR (repeatable)\n"
 "  -u, --url URL[=KEY]        download URL and upload it (repeatable)\n"
+"      --put FILE[=KEY]       upload FILE under KEY (default: its name)\n"
+"                             (repeatable)\n"
+"      --website-document FILE[=KEY]\n"
+"                             check FILE is a WebsiteConfiguration the\n"
+"                             server accepts, then upload it as\n"
+"                             application/xml after everything else\n"
 "      --redirect KEY=TARGET  store a redirect: a page at KEY that s3wwwd\n"
 "                             answers with 301 to TARGET, a /path or an\n"
 "                             http(s) URL (repeatable)\n"
@@ -252,6 +276,22 @@ seed_add_rdarg(struct seed_opts *o, int is_file, const char *arg)
 	o->rdarg[o->nrdarg].is_file = is_file;
 	o->rdarg[o->nrdarg].arg = arg;
 	o->nrdarg++;
+	return 0;
+}
+
+static int
+seed_add_put(struct seed_opts *o, int website, const char *arg)
+{
+	struct seed_putarg *n;
+
+	n = realloc(o->put, (o->nput + 1) * sizeof(*n));
+	if (n == NULL)
+		return -1;
+	o->put = n;
+	memset(&o->put[o->nput], 0, sizeof(o->put[0]));
+	o->put[o->nput].website = website;
+	o->put[o->nput].arg = arg;
+	o->nput++;
 	return 0;
 }
 
@@ -398,6 +438,11 @@ seed_parse(struct seed_opts *o, int argc, char **argv)
 			if (seed_add_rdarg(o, c == OPT_REDIRECTS, optarg) == -1)
 				return -1;
 			break;
+		case OPT_PUT:
+		case OPT_WEBSITE_DOCUMENT:
+			if (seed_add_put(o, c == OPT_WEBSITE_DOCUMENT, optarg) == -1)
+				return -1;
+			break;
 		case 'p':
 			/* Keys are relative to the bucket: no leading slash. */
 			v = optarg + strspn(optarg, "/");
@@ -475,7 +520,8 @@ seed_parse(struct seed_opts *o, int argc, char **argv)
 	}
 	if (optind < argc) {
 		seed_err("unexpected argument \"%s\"; sources are given with "
-		    "--dir, --url, --redirect and --redirects", argv[optind]);
+		    "--dir, --url, --put, --website-document, --redirect and "
+		    "--redirects", argv[optind]);
 		return -1;
 	}
 	return 0;
@@ -548,12 +594,12 @@ seed_check(struct seed_opts *o)
 		return -1;
 	}
 	if ((o->export_dir != NULL || o->restore_dir != NULL) &&
-	    (o->nsrc > 0 || o->nrdarg > 0 || o->sync || o->only_changed ||
-	    o->cache_control != NULL)) {
+	    (o->nsrc > 0 || o->nrdarg > 0 || o->nput > 0 || o->sync ||
+	    o->only_changed || o->cache_control != NULL)) {
 		/* A backup is copied as it is, with its own metadata. */
-		seed_err("--export and --restore take no --dir, --url, "
-		    "--redirect, --redirects, --sync, --only-changed or "
-		    "--cache-control");
+		seed_err("--export and --restore take no --dir, --url, --put, "
+		    "--website-document, --redirect, --redirects, --sync, "
+		    "--only-changed or --cache-control");
 		return -1;
 	}
 	if ((o->export_dir != NULL && *o->export_dir == '\0') ||
@@ -564,11 +610,27 @@ seed_check(struct seed_opts *o)
 	if (o->sync && o->nsrc == 0) {
 		/*
 		 * With nothing to keep, --sync would empty the prefix; with
-		 * redirects only, all but them, which is hardly what a run
-		 * that adds a few redirects means.
+		 * redirects or single files only, all but them, which is
+		 * hardly what a run that adds a few of them means.
 		 */
 		seed_err("--sync needs at least one --dir or --url");
 		return -1;
+	}
+	/*
+	 * A key that names no object and a website document the server would
+	 * refuse are found here, before any request, so that they change
+	 * nothing in the bucket.
+	 */
+	for (i = 0; i < o->nput; i++) {
+		struct seed_putarg *pa = &o->put[i];
+
+		if (seed_put_split(pa->arg, pa->website ? "--website-document" :
+		    "--put", &pa->file, &pa->key, err, sizeof(err)) == -1 ||
+		    (pa->website && seed_website_file(pa->file, err,
+		    sizeof(err)) == -1)) {
+			seed_err("%s; nothing was uploaded", err);
+			return -1;
+		}
 	}
 	/*
 	 * Every redirect is checked here, before any request or download, so
@@ -824,9 +886,16 @@ out:
 	return ret;
 }
 
+/*
+ * The pass an object goes up in: assets, then pages, which refer to the
+ * assets and not the other way round, then website documents, whose rules
+ * may send a request to any page.
+ */
 static int
-seed_is_html(const struct seed_file *f)
+seed_pass(const struct seed_file *f)
 {
+	if (f->last)
+		return 2;
 	return strncmp(f->ctype, "text/html", 9) == 0;
 }
 
@@ -836,10 +905,9 @@ seed_upload_all(struct seed_run *r)
 	size_t i;
 	int pass;
 
-	/* Pages last: they refer to the assets, not the other way round. */
-	for (pass = 0; pass < 2; pass++) {
+	for (pass = 0; pass < 3; pass++) {
 		for (i = 0; i < r->files.n; i++) {
-			if (seed_is_html(&r->files.v[i]) != pass)
+			if (seed_pass(&r->files.v[i]) != pass)
 				continue;
 			if (seed_interrupted) {
 				seed_err("interrupted");
@@ -909,6 +977,13 @@ seed_gather(struct seed_run *r)
 		}
 		if (seed_src_url(&r->files, o->src[i].url, o->src[i].key,
 		    o->prefix, err, sizeof(err)) == -1) {
+			seed_err("%s", err);
+			return -1;
+		}
+	}
+	for (i = 0; i < o->nput; i++) {
+		if (seed_src_put(&r->files, o->put[i].file, o->put[i].key,
+		    o->prefix, o->put[i].website, err, sizeof(err)) == -1) {
 			seed_err("%s", err);
 			return -1;
 		}
@@ -1372,6 +1447,11 @@ out:
 		free(o.src[i].key);
 	}
 	free(o.src);
+	for (i = 0; i < o.nput; i++) {
+		free(o.put[i].file);
+		free(o.put[i].key);
+	}
+	free(o.put);
 	free(o.rdarg);
 	seed_redirects_free(&o.redirects);
 	if (o.secret_key != NULL) {

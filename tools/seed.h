@@ -65,6 +65,7 @@ struct seed_file {
 	char *ctype;	/* Content-Type to store */
 	size_t seq;	/* order given, so that a later source wins a clash */
 	char *redirect;	/* a redirect's target: a zero-byte object, or NULL */
+	int last;	/* a website document: uploaded after everything else */
 };
 
 struct seed_files {
@@ -112,6 +113,25 @@ int seed_redirects_file(struct seed_redirects *rs, const char *path,
 int seed_src_redirects(struct seed_files *fs, const struct seed_redirects *rs,
     char *err, size_t errsz);
 void seed_redirects_free(struct seed_redirects *rs);
+
+/*
+ * seed_src.c: single files (--put FILE=KEY) and website documents
+ * (--website-document FILE=KEY), a WebsiteConfiguration that the daemon
+ * reads from the bucket (site.website_document in s3wwwd.conf(5)).  It is
+ * checked here with the daemon's reader (common/website.c), so that a
+ * document the daemon would refuse fails the run instead of being logged
+ * by every server later.  The
+ * daemon reads at most 256 KiB of it (WEBDOC_MAX in daemon/webdoc.h).
+ */
+#define SEED_WEBDOC_MAX (256 * 1024)
+
+int seed_put_split(const char *spec, const char *opt, char **file, char **key,
+    char *err, size_t errsz);
+int seed_src_put(struct seed_files *fs, const char *file, const char *key,
+    const char *prefix, int website, char *err, size_t errsz);
+int seed_website_check(const char *doc, size_t len, char *summary,
+    size_t summarysz, char *err, size_t errsz);
+int seed_website_file(const char *path, char *err, size_t errsz);
 
 /*
  * seed_src.c: backups (--export, --restore).  An object of a backup: its

@@ -24,6 +24,7 @@
 
 #include "seed.h"
 #include "sigv4.h"
+#include "website.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -886,6 +887,191 @@ seed_redirects_free(struct seed_redirects *rs)
 	}
 	free(rs->v);
 	memset(rs, 0, sizeof(*rs));
+}
+
+/*
+ * --put FILE[=KEY] and --website-document FILE[=KEY].  The key follows the
+ * last '=', as for --url: a path may hold one (it then needs an explicit
+ * key), a key hardly ever does.  Without a key the file's name is used.  A
+ * leading '/' of the key is dropped, as for a redirect, and the rest must
+ * name one object a request can reach, by the same rule.
+ */
+int
+seed_put_split(const char *spec, const char *opt, char **file, char **key,
+    char *err, size_t errsz)
+{
+	const char *eq = strrchr(spec, '='), *k, *why;
+	char ps[256];
+	size_t flen;
+
+	*file = *key = NULL;
+	flen = eq != NULL ? (size_t)(eq - spec) : strlen(spec);
+	if (flen == 0) {
+		seed_printable(spec, strlen(spec), ps, sizeof(ps));
+		snprintf(err, errsz, "%s \"%s\": expected FILE or FILE=KEY", opt,
+		    ps);
+		return -1;
+	}
+	if (eq != NULL) {
+		k = eq + 1;
+	} else {
+		k = strrchr(spec, '/');
+		k = k != NULL ? k + 1 : spec;
+	}
+	k += strspn(k, "/");
+	if ((why = seed_redirect_key_why(k, strlen(k))) != NULL) {
+		seed_printable(spec, strlen(spec), ps, sizeof(ps));
+		snprintf(err, errsz, "%s \"%s\": %s", opt, ps, why);
+		return -1;
+	}
+	*file = strndup(spec, flen);
+	*key = strdup(k);
+	if (*file == NULL || *key == NULL) {
+		free(*file);
+		free(*key);
+		*file = *key = NULL;
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One file under one key below the prefix.  Its Content-Type comes from
+ * the key's extension, else from the file's, as a --url's comes from the
+ * key first; a website document is application/xml whatever its names, and
+ * goes up after everything else: its rules may send requests to pages that
+ * must be there first.
+ */
+int
+seed_src_put(struct seed_files *fs, const char *file, const char *key,
+    const char *prefix, int website, char *err, size_t errsz)
+{
+	const char *type;
+	struct stat st;
+	char *full;
+	int rc = -1;
+
+	if (stat(file, &st) == -1) {
+		snprintf(err, errsz, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errsz, "%s: not a regular file", file);
+		return -1;
+	}
+	if ((full = seed_strjoin(prefix, key, "")) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	if (strlen(full) > S3_KEY_MAX) {
+		snprintf(err, errsz, "%s: object key longer than %d bytes", file,
+		    S3_KEY_MAX);
+		goto out;
+	}
+	if (website)
+		type = "application/xml";
+	else if ((type = seed_mime_known(full)) == NULL)
+		type = seed_mime_type(file);
+	if (seed_files_add(fs, full, file, -1, (int64_t)st.st_size, type) == -1) {
+		snprintf(err, errsz, "out of memory");
+		goto out;
+	}
+	fs->v[fs->n - 1].last = website;
+	rc = 0;
+out:
+	free(full);
+	return rc;
+}
+
+/*
+ * Check a WebsiteConfiguration document with the daemon's own reader
+ * (common/website.c), and say in summary what it holds.  Returns 0, or -1
+ * with the reason in err.
+ */
+int
+seed_website_check(const char *doc, size_t len, char *summary,
+    size_t summarysz, char *err, size_t errsz)
+{
+	static struct website_rules rules; /* large: kept off the stack */
+	char index[WEBSITE_STR] = "", edoc[WEBSITE_STR] = "", why[256];
+
+	if (len == 0 || website_parse(doc, len, &rules, index, edoc, why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errsz, "%s", len == 0 ? "not a WebsiteConfiguration "
+		    "document (the XML of PutBucketWebsite)" : why);
+		return -1;
+	}
+	if (rules.redirect_all)
+		snprintf(summary, summarysz, "redirects every request to %s%s%s",
+		    rules.all_protocol, rules.all_protocol[0] != '\0' ? "://" : "",
+		    rules.all_host);
+	else
+		snprintf(summary, summarysz, "%d routing rule%s, index document %s, "
+		    "error document %s", rules.nrules, rules.nrules == 1 ? "" : "s",
+		    index[0] != '\0' ? index : "(the server's)",
+		    edoc[0] != '\0' ? edoc : "(the server's)");
+	return 0;
+}
+
+/*
+ * Read and check the website document at path, before anything is
+ * uploaded.  A good one is noted with what it holds, so that the Job's log
+ * shows what the servers will apply.
+ */
+int
+seed_website_file(const char *path, char *err, size_t errsz)
+{
+	char *buf, summary[WEBSITE_STR * 3], why[512];
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
+		snprintf(err, errsz, "--website-document %s: %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > SEED_WEBDOC_MAX) {
+		snprintf(err, errsz, "--website-document %s: %s", path,
+		    S_ISREG(st.st_mode) ? "larger than the 256 KiB the server reads" :
+		    "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if ((buf = malloc(SEED_WEBDOC_MAX + 1)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		close(fd);
+		return -1;
+	}
+	while (len <= SEED_WEBDOC_MAX && (n = read(fd, buf + len,
+	    SEED_WEBDOC_MAX + 1 - len)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errsz, "--website-document %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	if (len > SEED_WEBDOC_MAX) {
+		snprintf(err, errsz, "--website-document %s: larger than the 256 KiB "
+		    "the server reads", path);
+	} else if (seed_website_check(buf, len, summary, sizeof(summary), why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errsz, "--website-document %s: %s", path, why);
+	} else {
+		seed_note("website document %s: %s", path, summary);
+		rc = 0;
+	}
+out:
+	free(buf);
+	close(fd);
+	return rc;
 }
 
 /*
