@@ -15,7 +15,8 @@
 #    checksum rolls the pods exactly when the configuration changes;
 #  - values.schema.json rejects wrong types, unknown keys and bad values;
 #  - s3wwwd -t (S3WWWD_BUILDDIR's, or built here) accepts the s3wwwd.conf
-#    rendered from tests/helm/values/site-rules.yaml;
+#    rendered from tests/helm/values/site-rules.yaml and, with several sites,
+#    from tests/helm/values/sites.yaml;
 #  - the helm-unittest suites (helm/s3wwwd/tests);
 #  - the chart README documents every value, the schema and values.yaml
 #    agree, the packaged chart leaves the test suites out, and appVersion is
@@ -254,11 +255,15 @@ checksum() {
 }
 a=$(checksum) b=$(checksum) c=$(checksum --set s3.bucket=other-site)
 d=$(checksum --set podAnnotations.x=y)
-if [ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" != "$c" ] && [ "$a" = "$d" ]; then
-	pass "checksum/config changes with the configuration and only with it"
+e=$(checksum --set 'sites[0].hosts[0]=blog.example.com')
+f=$(checksum --set 'sites[0].hosts[0]=blog.example.com' --set 'sites[0].bucket=other-site')
+if [ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" != "$c" ] && [ "$a" = "$d" ] &&
+	[ -n "$e" ] && [ "$e" != "$a" ] && [ "$e" != "$f" ]; then
+	pass "checksum/config changes with the configuration and only with it (sites included)"
 else
-	fail "checksum/config changes with the configuration and only with it" \
-		"same values: $a / $b; other bucket: $c; pod annotation only: $d"
+	fail "checksum/config changes with the configuration and only with it (sites included)" \
+		"same values: $a / $b; other bucket: $c; pod annotation only: $d;" \
+		"a site: $e; the site in another bucket: $f"
 fi
 
 # ---- the values schema ------------------------------------------------------------------
@@ -307,6 +312,40 @@ must_reject "routing rules with redirectAll" "at '/site'" \
 must_reject "a try suffix without a dot" "at '/site/trySuffixes/0'" --set 'site.trySuffixes[0]=html'
 must_reject "a fallback without a document" "at '/site/fallbacks/0'" \
 	--set 'site.fallbacks[0].prefix=app/'
+must_reject "sites that is not a list" "at '/sites'" --set sites=blog
+must_reject "a site without hosts that is not the default" "at '/sites/0'" \
+	--set 'sites[0].name=blog'
+must_reject "an upper-case site host name" "at '/sites/0/hosts/0'" \
+	--set 'sites[0].hosts[0]=Blog.example.com'
+must_reject "a site host name with a port" "at '/sites/0/hosts/0'" \
+	--set 'sites[0].hosts[0]=blog.example.com:8080'
+must_reject "a site host wildcard in the middle" "at '/sites/0/hosts/0'" \
+	--set 'sites[0].hosts[0]=blog.*.example.com'
+must_reject "a site host name twice in one site" "at '/sites/0/hosts'" \
+	--set 'sites[0].hosts[0]=a.example.com' --set 'sites[0].hosts[1]=a.example.com'
+must_reject "a site with more host names than s3wwwd takes (16)" "at '/sites/0/hosts'" \
+	--set-json "sites=[{\"hosts\": [$(printf '"h%d.example.com",' {1..16})\"h17.example.com\"]}]"
+must_reject "more sites than s3wwwd takes (32)" "at '/sites'" \
+	--set-json "sites=[$(printf '{"hosts": ["s%d.example.com"]},' {1..32}){\"hosts\": [\"s33.example.com\"]}]"
+must_reject "a site name with a space" "at '/sites/0/name'" \
+	--set 'sites[0].name=my blog' --set 'sites[0].hosts[0]=a.example.com'
+must_reject "a site name longer than 63 bytes" "at '/sites/0/name'" \
+	--set "sites[0].name=$(printf 'n%.0s' {1..64})" --set 'sites[0].hosts[0]=a.example.com'
+must_reject "an unknown key in a site" "additional properties 'bukket' not allowed" \
+	--set 'sites[0].hosts[0]=a.example.com' --set 'sites[0].bukket=blog'
+must_reject "a site's invalid bucket name" "at '/sites/0/bucket'" \
+	--set 'sites[0].hosts[0]=a.example.com' --set 'sites[0].bucket=Blog_Bucket'
+must_reject "a site's endpoint without a scheme" "at '/sites/0/endpoint'" \
+	--set 'sites[0].hosts[0]=a.example.com' --set 'sites[0].endpoint=minio:9000'
+must_reject "a site's routing rules with its redirectAll" "at '/sites/0'" \
+	--set 'sites[0].hosts[0]=a.example.com' --set 'sites[0].routingRules[0].host=b.example.org' \
+	--set 'sites[0].redirectAll.host=c.example.org'
+must_reject "a site's routing rule code 304" "at '/sites/0/routingRules/0/code'" \
+	--set 'sites[0].hosts[0]=a.example.com' --set 'sites[0].routingRules[0].code=304'
+must_reject "a site's server-wide cache setting" "additional properties 'memoryMiB' not allowed" \
+	--set 'sites[0].hosts[0]=a.example.com' --set 'sites[0].cache.memoryMiB=10'
+must_reject "a site's credentials Secret that is no name" "at '/sites/0/credentialsSecret'" \
+	--set 'sites[0].hosts[0]=a.example.com' --set 'sites[0].credentialsSecret=Not_A_Name'
 must_reject "an unknown key in a list item" "additional properties 'pathtype' not allowed" \
 	--set ingress.enabled=true --set 'ingress.hosts[0].host=a.example.org' \
 	--set 'ingress.hosts[0].paths[0].path=/' --set 'ingress.hosts[0].paths[0].pathtype=Prefix'
@@ -344,8 +383,20 @@ daemon_check() {
 		fail "s3wwwd -t accepts the rendered s3wwwd.conf ($name)" "$out"
 		return
 	fi
-	"$PY" -c 'import sys, yaml; sys.stdout.write(yaml.safe_load(open(sys.argv[1]))["data"]["s3wwwd.conf"])' \
-		"$TMP/conf-$name.yaml" >"$TMP/$name.conf"
+	# The key files the pod would have mounted (s3wwwd -t reads them) are
+	# made under $TMP/mounts, and the file names them there.
+	"$PY" - "$TMP/conf-$name.yaml" "$TMP/mounts" >"$TMP/$name.conf" <<'EOF'
+import os, re, sys, yaml
+conf = yaml.safe_load(open(sys.argv[1]))["data"]["s3wwwd.conf"]
+mounts = sys.argv[2]
+def move(m):
+    path = mounts + m.group(2)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write("example-" + os.path.basename(path))
+    return '%s = "%s";' % (m.group(1), path)
+sys.stdout.write(re.sub(r'\b((?:access_key|secret_key|session_token)_file) = "(/[^"]+)";', move, conf))
+EOF
 	check "s3wwwd -t accepts the rendered s3wwwd.conf ($name)" "$DAEMON" -t -c "$TMP/$name.conf"
 }
 if find_daemon >"$TMP/find-daemon.out" 2>&1; then
@@ -354,6 +405,21 @@ if find_daemon >"$TMP/find-daemon.out" 2>&1; then
 	daemon_check site-redirect-all -f tests/helm/values/site-rules.yaml \
 		--set-json 'site.routingRules=[]' --set site.redirectAll.host=www.example.org \
 		--set site.redirectAll.protocol=https
+	# Several sites, each setting of a site and a default site.
+	daemon_check sites -f tests/helm/values/sites.yaml
+	daemon_check sites-default -f tests/helm/values/sites.yaml \
+		--set 'sites[0].default=true'
+	# ... and the daemon reads them: two sites with one host name are refused.
+	sed -e 's/hosts = \[ "docs\.example\.com" \];/hosts = [ "blog.example.com" ];/' \
+		"$TMP/sites.conf" >"$TMP/bad-sites.conf"
+	if ! cmp -s "$TMP/sites.conf" "$TMP/bad-sites.conf" &&
+		out=$("$DAEMON" -t -c "$TMP/bad-sites.conf" 2>&1); then
+		fail "s3wwwd -t rejects two sites with the same host name" "$out"
+	elif [[ ${out:-} == *blog.example.com* ]]; then
+		pass "s3wwwd -t rejects two sites with the same host name"
+	else
+		fail "s3wwwd -t rejects two sites with the same host name" "${out:-the sed found no docs host}"
+	fi
 	# ... and rejects what it must, or its acceptance means nothing.
 	sed -e 's/code = 302;/code = 304;/' "$TMP/site-rules.conf" >"$TMP/bad-rule.conf"
 	if out=$("$DAEMON" -t -c "$TMP/bad-rule.conf" 2>&1); then

@@ -146,6 +146,165 @@ strings are quoted with s3wwwd.str, numbers and booleans written bare.
 {{- end }} }
 {{- end }}
 
+{{/* A libconfig array of strings: [ "a", "b" ], or [ ] when empty. */}}
+{{- define "s3wwwd.strList" -}}
+{{- $out := list -}}
+{{- range . }}{{ $out = append $out (include "s3wwwd.str" .) }}{{ end -}}
+{{- if $out }}[ {{ join ", " $out }} ]{{ else }}[ ]{{ end }}
+{{- end }}
+
+{{/*
+A libconfig list of groups, one a line: (list NAME ITEMS KEYS), KEYS as
+for s3wwwd.group.  An empty ITEMS gives "NAME = ( );".
+*/}}
+{{- define "s3wwwd.groupList" -}}
+{{- $name := index . 0 -}}
+{{- $items := index . 1 -}}
+{{- $keys := index . 2 -}}
+{{- if not $items }}{{ $name }} = ( );
+{{- else }}{{ $name }} = (
+{{- range $i, $g := $items }}
+  {{ include "s3wwwd.group" (list $g $keys) }}{{ if lt (add1 $i) (len $items) }},{{ end }}
+{{- end }}
+);
+{{- end }}
+{{- end }}
+
+{{/*
+The settings of a site group of s3wwwd.conf(5), one a line, from the
+chart's camelCase values: (dict "s" MAP "top" BOOL).  The one rendering of
+each setting, for the top-level `site` value (top) and for every entry of
+`sites`.  The top-level site writes its basic settings always and its lists
+only when they have items, as the chart always did; a site of `sites`
+writes only the keys it gives, an empty list too (so that it has none of
+the top level's headers, say), and inherits the others.  The routing
+rules, the redirect of every request and the website document are never
+inherited, so an empty one is left out in both.
+*/}}
+{{- define "s3wwwd.siteSettings" -}}
+{{- $s := .s -}}
+{{- $top := .top -}}
+{{- $l := list -}}
+{{- range $kv := list (list "index" "index") (list "spaFile" "spa_file") (list "errorDocument" "error_document") }}
+{{- if or $top (hasKey $s (index $kv 0)) }}
+{{- $l = append $l (printf "%s = %s;" (index $kv 1) (include "s3wwwd.str" (index $s (index $kv 0)))) }}
+{{- end }}
+{{- end }}
+{{- if $top }}
+{{- $l = append $l "directory_listing = false;" }}
+{{- end }}
+{{- if or $top (hasKey $s "directoryRedirect") }}
+{{- $l = append $l (printf "directory_redirect = %s;" (include "s3wwwd.str" $s.directoryRedirect)) }}
+{{- end }}
+{{- if or $top (hasKey $s "corsOrigins") }}
+{{- $l = append $l (printf "cors_origins = %s;" (include "s3wwwd.strList" $s.corsOrigins)) }}
+{{- end }}
+{{- with $s.websiteDocument }}
+{{- $l = append $l (printf "website_document = %s;" (include "s3wwwd.str" .)) }}
+{{- end }}
+{{- with $s.websiteTtl }}
+{{- $l = append $l (printf "website_ttl = %s;" (include "s3wwwd.str" .)) }}
+{{- end }}
+{{- with $s.routingRules }}
+{{- $l = append $l (include "s3wwwd.groupList" (list "routing_rules" . (list "keyPrefix" "key_prefix" "errorCode" "error_code" "protocol" "protocol" "host" "host" "replaceKeyPrefix" "replace_key_prefix" "replaceKey" "replace_key" "code" "code"))) }}
+{{- end }}
+{{- with $s.redirectAll }}
+{{- $l = append $l (printf "redirect_all = %s;" (include "s3wwwd.group" (list . (list "host" "host" "protocol" "protocol")))) }}
+{{- end }}
+{{- if or $s.headers (and (not $top) (hasKey $s "headers")) }}
+{{- $l = append $l (include "s3wwwd.groupList" (list "headers" $s.headers (list "prefix" "prefix" "name" "name" "value" "value" "override" "override"))) }}
+{{- end }}
+{{- if or $s.trySuffixes (and (not $top) (hasKey $s "trySuffixes")) }}
+{{- $l = append $l (printf "try_suffixes = %s;" (include "s3wwwd.strList" $s.trySuffixes)) }}
+{{- end }}
+{{- if or $s.redirectSuffixes (and (not $top) (hasKey $s "redirectSuffixes")) }}
+{{- $l = append $l (printf "redirect_suffixes = %t;" (and $s.redirectSuffixes true)) }}
+{{- end }}
+{{- if or $s.fallbacks (and (not $top) (hasKey $s "fallbacks")) }}
+{{- $l = append $l (include "s3wwwd.groupList" (list "fallbacks" $s.fallbacks (list "prefix" "prefix" "spaFile" "spa_file" "errorDocument" "error_document"))) }}
+{{- end }}
+{{- join "\n" $l }}
+{{- end }}
+
+{{/* Where the Secret of the site numbered i (credentialsSecret) is mounted. */}}
+{{- define "s3wwwd.siteCredentialsDir" -}}/var/run/secrets/s3wwwd-sites/{{ . }}{{- end }}
+
+{{/*
+One entry of `sites`, its lines without the braces: (dict "site" MAP "i"
+INDEX "root" $).  Its s3 group holds the keys it gives, and the files of
+its credentialsSecret, mounted by the Deployment; its site group the
+settings s3wwwd.siteSettings writes; its cache group enabled and ttl (the
+memory and the largest object are the server's).
+*/}}
+{{- define "s3wwwd.siteEntry" -}}
+{{- $s := .site -}}
+{{- $l := list -}}
+{{- with $s.name }}
+{{- $l = append $l (printf "name = %s;" (include "s3wwwd.str" .)) }}
+{{- end }}
+{{- with $s.hosts }}
+{{- $l = append $l (printf "hosts = %s;" (include "s3wwwd.strList" .)) }}
+{{- end }}
+{{- if $s.default }}
+{{- $l = append $l "default = true;" }}
+{{- end }}
+{{- $s3 := pick $s "bucket" "bucketPath" "endpoint" "region" "virtualHost" "tlsVerify" }}
+{{- with $s.credentialsSecret }}
+{{- $dir := include "s3wwwd.siteCredentialsDir" $.i }}
+{{- $_ := set $s3 "accessKeyFile" (printf "%s/access_key" $dir) }}
+{{- $_ := set $s3 "secretKeyFile" (printf "%s/secret_key" $dir) }}
+{{- end }}
+{{- if $s3 }}
+{{- $l = append $l (printf "s3 = %s;" (include "s3wwwd.group" (list $s3 (list "endpoint" "endpoint" "bucket" "bucket" "bucketPath" "bucket_path" "region" "region" "virtualHost" "virtual_host" "tlsVerify" "tls_verify" "accessKeyFile" "access_key_file" "secretKeyFile" "secret_key_file")))) }}
+{{- end }}
+{{- $settings := include "s3wwwd.siteSettings" (dict "s" $s "top" false) }}
+{{- if $settings }}
+{{- $l = append $l (printf "site = {\n%s\n};" ($settings | indent 2)) }}
+{{- end }}
+{{- with $s.cache }}
+{{- $l = append $l (printf "cache = %s;" (include "s3wwwd.group" (list . (list "enabled" "enabled" "ttl" "ttl")))) }}
+{{- end }}
+{{- join "\n" $l }}
+{{- end }}
+
+{{/*
+Checks of `sites` the values schema cannot make: names and host names
+unique, at most one default site, and a site that answers something.
+Renders nothing; fails the render with a message naming the site.
+*/}}
+{{- define "s3wwwd.sitesCheck" -}}
+{{- $names := dict -}}
+{{- $hosts := dict -}}
+{{- $defaults := list -}}
+{{- range $i, $s := .Values.sites }}
+{{- $name := $s.name | default (first ($s.hosts | default (list ""))) }}
+{{- $label := printf "sites[%d]%s" $i (ternary (printf " (%s)" $name) "" (ne $name "")) }}
+{{- if and $name (hasKey $names $name) }}
+{{- fail (printf "%s: the name %q is the name of %s too; give each site its own name (the default is its first host name)" $label $name (get $names $name)) }}
+{{- end }}
+{{- $_ := set $names $name $label }}
+{{- range $h := $s.hosts }}
+{{- if hasKey $hosts $h }}
+{{- fail (printf "%s: the host name %q is also a host name of %s; a host belongs to one site" $label $h (get $hosts $h)) }}
+{{- end }}
+{{- $_ := set $hosts $h $label }}
+{{- end }}
+{{- if $s.default }}
+{{- $defaults = append $defaults $label }}
+{{- end }}
+{{- end }}
+{{- if gt (len $defaults) 1 }}
+{{- fail (printf "sites: %s are all default = true; at most one site answers the hosts no site names" (join " and " $defaults)) }}
+{{- end }}
+{{- end }}
+
+{{/* The host names of `sites`, in order, each once, for the Ingress and NOTES. */}}
+{{- define "s3wwwd.siteHosts" -}}
+{{- $out := list -}}
+{{- range .Values.sites }}{{ range .hosts }}{{ $out = append $out . }}{{ end }}{{ end -}}
+{{- $out | uniq | join "\n" -}}
+{{- end }}
+
 {{- define "s3wwwd.listen" -}}
 {{- $addr := .Values.server.listenAddress }}
 {{- if contains ":" $addr }}
@@ -159,6 +318,7 @@ strings are quoted with s3wwwd.str, numbers and booleans written bare.
 {{- define "s3wwwd.config" -}}
 {{- $v := .Values -}}
 {{- $secret := include "s3wwwd.credentialsSecretName" . -}}
+{{- include "s3wwwd.sitesCheck" . -}}
 # s3wwwd.conf, rendered by the s3wwwd Helm chart {{ .Chart.Version }}; see s3wwwd.conf(5).
 listen = {{ include "s3wwwd.str" (include "s3wwwd.listen" (dict "Values" $v "port" $v.server.port)) }};
 workers = {{ int $v.server.workers }};
@@ -186,49 +346,20 @@ s3: {
 };
 
 site: {
-  index = {{ include "s3wwwd.str" $v.site.index }};
-  spa_file = {{ include "s3wwwd.str" $v.site.spaFile }};
-  error_document = {{ include "s3wwwd.str" $v.site.errorDocument }};
-  directory_listing = false;
-  directory_redirect = {{ include "s3wwwd.str" $v.site.directoryRedirect }};
-  cors_origins = [ {{- range $i, $o := $v.site.corsOrigins }}{{ if $i }},{{ end }} {{ include "s3wwwd.str" $o }}{{ end }} ];
-{{- with $v.site.websiteDocument }}
-  website_document = {{ include "s3wwwd.str" . }};
-{{- end }}
-{{- with $v.site.websiteTtl }}
-  website_ttl = {{ include "s3wwwd.str" . }};
-{{- end }}
-{{- with $v.site.routingRules }}
-  routing_rules = (
-{{- range $i, $r := . }}
-    {{ include "s3wwwd.group" (list $r (list "keyPrefix" "key_prefix" "errorCode" "error_code" "protocol" "protocol" "host" "host" "replaceKeyPrefix" "replace_key_prefix" "replaceKey" "replace_key" "code" "code")) }}{{ if lt (add1 $i) (len $v.site.routingRules) }},{{ end }}
-{{- end }}
-  );
-{{- end }}
-{{- with $v.site.redirectAll }}
-  redirect_all = {{ include "s3wwwd.group" (list . (list "host" "host" "protocol" "protocol")) }};
-{{- end }}
-{{- with $v.site.headers }}
-  headers = (
-{{- range $i, $h := . }}
-    {{ include "s3wwwd.group" (list $h (list "prefix" "prefix" "name" "name" "value" "value" "override" "override")) }}{{ if lt (add1 $i) (len $v.site.headers) }},{{ end }}
-{{- end }}
-  );
-{{- end }}
-{{- with $v.site.trySuffixes }}
-  try_suffixes = [ {{- range $i, $s := . }}{{ if $i }},{{ end }} {{ include "s3wwwd.str" $s }}{{ end }} ];
-{{- end }}
-{{- if $v.site.redirectSuffixes }}
-  redirect_suffixes = true;
-{{- end }}
-{{- with $v.site.fallbacks }}
-  fallbacks = (
-{{- range $i, $f := . }}
-    {{ include "s3wwwd.group" (list $f (list "prefix" "prefix" "spaFile" "spa_file" "errorDocument" "error_document")) }}{{ if lt (add1 $i) (len $v.site.fallbacks) }},{{ end }}
-{{- end }}
-  );
-{{- end }}
+{{ include "s3wwwd.siteSettings" (dict "s" $v.site "top" true) | indent 2 }}
 };
+{{- with $v.sites }}
+
+# Several sites (s3wwwd.conf(5)): each answers the host names it lists and
+# inherits what it does not set from the groups above.
+sites = (
+{{- range $i, $site := . }}
+  {
+{{ include "s3wwwd.siteEntry" (dict "site" $site "i" $i "root" $) | indent 4 }}
+  }{{ if lt (add1 $i) (len $v.sites) }},{{ end }}
+{{- end }}
+);
+{{- end }}
 
 cache: {
   enabled = {{ $v.server.cache.enabled }};
@@ -268,15 +399,27 @@ log: {
 
 {{/* Networking --------------------------------------------------------------- */}}
 
-{{/* The port of s3.endpoint: explicit, or the scheme's default. */}}
-{{- define "s3wwwd.s3Port" -}}
-{{- $u := urlParse .Values.s3.endpoint }}
+{{/* The port of an S3 endpoint URL: explicit, or the scheme's default. */}}
+{{- define "s3wwwd.urlPort" -}}
+{{- $u := urlParse . }}
 {{- $hostport := splitList ":" (get $u "host") }}
 {{- if and (gt (len $hostport) 1) (regexMatch "^[0-9]+$" (last $hostport)) }}
 {{- last $hostport }}
 {{- else if eq (get $u "scheme") "http" }}80
 {{- else }}443
 {{- end }}
+{{- end }}
+
+{{/* The port of s3.endpoint. */}}
+{{- define "s3wwwd.s3Port" -}}
+{{- include "s3wwwd.urlPort" .Values.s3.endpoint }}
+{{- end }}
+
+{{/* The ports of s3.endpoint and of every site's own endpoint, each once. */}}
+{{- define "s3wwwd.s3Ports" -}}
+{{- $ports := list (include "s3wwwd.s3Port" .) -}}
+{{- range .Values.sites }}{{ with .endpoint }}{{ $ports = append $ports (include "s3wwwd.urlPort" .) }}{{ end }}{{ end -}}
+{{- $ports | uniq | join "," -}}
 {{- end }}
 
 {{/* The `helm test` pod's labels: not the server's selector labels, so
