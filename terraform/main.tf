@@ -20,6 +20,9 @@ module "site" {
   site_urls                       = var.site_urls
   seed_cache_control              = var.seed_cache_control
   seed_sync                       = var.seed_sync
+  website                         = var.website
+  website_document                = var.website_document
+  sites                           = var.sites
   seed_wait_seconds               = var.seed_wait_seconds
   seed_backoff_limit              = var.seed_backoff_limit
   seed_active_deadline_seconds    = var.seed_active_deadline_seconds

@@ -82,6 +82,107 @@ variable "seed_sync" {
   nullable    = false
 }
 
+# ---- how the site is served ---------------------------------------------------
+
+variable "website" {
+  description = "How s3wwwd serves the site (the chart's `site` value; s3wwwd.conf(5)): index, spa_file, error_document, cors_origins, directory_redirect (auto, always, off), AWS-style routing_rules (key_prefix, error_code, protocol, host, replace_key_prefix, replace_key, code) or redirect_all (host, protocol), headers per key prefix, clean URLs (try_suffixes, redirect_suffixes), fallbacks per key prefix, website_document_key (the key of a WebsiteConfiguration document in the bucket, see website_document) and website_ttl. Null attributes keep the chart's defaults."
+  type = object({
+    index              = optional(string)
+    spa_file           = optional(string)
+    error_document     = optional(string)
+    cors_origins       = optional(list(string))
+    directory_redirect = optional(string)
+    routing_rules = optional(list(object({
+      key_prefix         = optional(string)
+      error_code         = optional(number)
+      protocol           = optional(string)
+      host               = optional(string)
+      replace_key_prefix = optional(string)
+      replace_key        = optional(string)
+      code               = optional(number)
+    })))
+    redirect_all = optional(object({
+      host     = string
+      protocol = optional(string)
+    }))
+    headers = optional(list(object({
+      prefix   = optional(string)
+      name     = string
+      value    = string
+      override = optional(bool)
+    })))
+    try_suffixes      = optional(list(string))
+    redirect_suffixes = optional(bool)
+    fallbacks = optional(list(object({
+      prefix         = optional(string)
+      spa_file       = optional(string)
+      error_document = optional(string)
+    })))
+    website_document_key = optional(string)
+    website_ttl          = optional(string)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "website_document" {
+  description = "An AWS WebsiteConfiguration XML document (what S3's GetBucketWebsite answers and PutBucketWebsite takes): the seeding Job checks it with the server's rules and uploads it under website.website_document_key (default website.xml), which s3wwwd then reads and applies (its routing rules, redirect, index and error document). Null: none."
+  type        = string
+  default     = null
+}
+
+variable "sites" {
+  description = "More sites on the same s3wwwd, chosen by the request's host name (the chart's `sites` value): each with its hosts (exact names and *.suffix wildcards, lower case), an optional name (default: its first host name), default = true for the one site that answers hosts no site names, an optional bucket (created in MinIO, readable by s3wwwd and writable by the seeding user; default: bucket) and bucket_path, website settings as in `website`, and cache { enabled, ttl }. What a site does not set it inherits from the top level, except routing_rules, redirect_all and website_document_key. The seeding Job fills only `bucket`."
+  type = list(object({
+    name        = optional(string)
+    hosts       = optional(list(string), [])
+    default     = optional(bool, false)
+    bucket      = optional(string)
+    bucket_path = optional(string)
+    website = optional(object({
+      index              = optional(string)
+      spa_file           = optional(string)
+      error_document     = optional(string)
+      cors_origins       = optional(list(string))
+      directory_redirect = optional(string)
+      routing_rules = optional(list(object({
+        key_prefix         = optional(string)
+        error_code         = optional(number)
+        protocol           = optional(string)
+        host               = optional(string)
+        replace_key_prefix = optional(string)
+        replace_key        = optional(string)
+        code               = optional(number)
+      })))
+      redirect_all = optional(object({
+        host     = string
+        protocol = optional(string)
+      }))
+      headers = optional(list(object({
+        prefix   = optional(string)
+        name     = string
+        value    = string
+        override = optional(bool)
+      })))
+      try_suffixes      = optional(list(string))
+      redirect_suffixes = optional(bool)
+      fallbacks = optional(list(object({
+        prefix         = optional(string)
+        spa_file       = optional(string)
+        error_document = optional(string)
+      })))
+      website_document_key = optional(string)
+      website_ttl          = optional(string)
+    }), {})
+    cache = optional(object({
+      enabled = optional(bool)
+      ttl     = optional(string)
+    }))
+  }))
+  default  = []
+  nullable = false
+}
+
 # ---- the seeding Job -----------------------------------------------------------
 
 variable "seed_wait_seconds" {

@@ -49,3 +49,22 @@ minio_resources = {
 seed_cache_control           = "public, max-age=300"
 seed_active_deadline_seconds = 1800
 helm_timeout_seconds         = 900
+
+# How the site is served: HSTS on every answer, long caching of the
+# fingerprinted assets, clean URLs (/about serves about.html).
+website = {
+  headers = [
+    { name = "Strict-Transport-Security", value = "max-age=63072000" },
+    { prefix = "assets/", name = "Cache-Control", value = "public, max-age=31536000, immutable", override = true },
+  ]
+  try_suffixes = [".html"]
+}
+
+# The bare domain sends every request to the site's own name.
+sites = [
+  {
+    name    = "apex"
+    hosts   = ["example.com"]
+    website = { redirect_all = { host = "www.example.com", protocol = "https" } }
+  },
+]

@@ -30,6 +30,11 @@ run "defaults" {
     condition     = !contains(keys(module.site.s3wwwd_chart_values), "affinity") && !contains(keys(module.site.s3wwwd_chart_values), "autoscaling") && !contains(keys(module.site.s3wwwd_chart_values), "podDisruptionBudget")
     error_message = "Unset high-availability inputs must not reach the chart."
   }
+  assert {
+    # Nor the website settings, sites or a website document.
+    condition     = !contains(keys(module.site.s3wwwd_chart_values), "site") && !contains(keys(module.site.s3wwwd_chart_values), "sites") && !contains(module.site.seed_args, "--website-document")
+    error_message = "Unset website inputs must not reach the chart or the Job."
+  }
 }
 
 run "every_input_reaches_the_module" {
@@ -61,6 +66,9 @@ run "every_input_reaches_the_module" {
     s3wwwd_pod_anti_affinity     = "required"
     s3wwwd_pod_disruption_budget = { max_unavailable = "25%" }
     s3wwwd_autoscaling           = { min_replicas = 4, max_replicas = 8 }
+    website                      = { try_suffixes = [".html"], website_document_key = "aws/website.xml" }
+    website_document             = "<WebsiteConfiguration><IndexDocument><Suffix>index.html</Suffix></IndexDocument></WebsiteConfiguration>"
+    sites                        = [{ name = "blog", hosts = ["blog.example.org"], bucket = "blog.example.org", website = { spa_file = "index.html" } }]
   }
 
   assert {
@@ -93,9 +101,17 @@ run "every_input_reaches_the_module" {
   assert {
     condition = (
       join(" ", module.site.seed_args) ==
-      "--endpoint http://store.web.svc:9000 --bucket www.example.org --access-key-file /run/secrets/s3wwwd-seed/accessKey --secret-key-file /run/secrets/s3wwwd-seed/secretKey --wait 60 --only-changed --cache-control no-cache --dir /site --url https://example.org/logo.png=logo.png"
+      "--endpoint http://store.web.svc:9000 --bucket www.example.org --access-key-file /run/secrets/s3wwwd-seed/accessKey --secret-key-file /run/secrets/s3wwwd-seed/secretKey --wait 60 --only-changed --cache-control no-cache --dir /site --url https://example.org/logo.png=logo.png --website-document /website/website.xml=aws/website.xml"
     )
-    error_message = "The seeding inputs must reach the module."
+    error_message = "The seeding inputs (the website document included) must reach the module."
+  }
+  assert {
+    condition = (
+      jsonencode(module.site.s3wwwd_chart_values.site) == jsonencode({ trySuffixes = [".html"], websiteDocument = "aws/website.xml" }) &&
+      jsonencode(module.site.s3wwwd_chart_values.sites) == jsonencode([{ name = "blog", hosts = ["blog.example.org"], bucket = "blog.example.org", spaFile = "index.html" }]) &&
+      module.site.minio_chart_values.buckets[1].name == "blog.example.org"
+    )
+    error_message = "website, website_document and sites must reach the module."
   }
   assert {
     condition     = module.site.mc_image == "localhost/mc:1" && output.namespace == "web"

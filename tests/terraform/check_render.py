@@ -255,6 +255,54 @@ def s3wwwd_ha(docs, values, raw):
           hpa and hpa["spec"])
 
 
+def s3wwwd_sites(docs, values, raw):
+    """fixtures/sites.tfvars: the website settings and the sites reach
+    s3wwwd.conf, each setting as the chart writes it."""
+    cm = one(docs, "ConfigMap", values["fullnameOverride"])
+    conf = cm["data"]["s3wwwd.conf"] if cm else ""
+    site = values.get("site", {})
+    check(site.get("websiteDocument") and
+          re.search(r'^  website_document = "%s";$' % re.escape(site["websiteDocument"]), conf, re.M),
+          "s3wwwd.conf reads the website document from the key the Job uploads it to",
+          site.get("websiteDocument"))
+    rules = site.get("routingRules", [])
+    got = re.search(r"^  routing_rules = \(\n((?:    \{.*\n)+)  \);$", conf, re.M)
+    check(rules and got and len(got.group(1).splitlines()) == len(rules),
+          "the top-level site has its %d routing rules" % len(rules), got and got.group(0))
+    for h in site.get("headers", []):
+        check('name = "%s"; value = "%s";' % (h["name"], h["value"]) in conf,
+              "the header %s is in s3wwwd.conf" % h["name"])
+    block = re.search(r"^sites = \(\n(.*?)^\);$", conf, re.M | re.S)
+    check(block is not None, "s3wwwd.conf has a sites list")
+    body = block.group(1) if block else ""
+    entries = re.split(r"^  \},?\n", body, flags=re.M)
+    entries = [e for e in entries if e.strip()]
+    check(len(entries) == len(values["sites"]), "one entry per site (%d)" % len(values["sites"]),
+          len(entries))
+    for s, e in zip(values["sites"], entries):
+        label = s.get("name") or s["hosts"][0]
+        if "name" in s:
+            check('    name = "%s";' % s["name"] in e, "site %s: its name" % label)
+        if s.get("hosts"):
+            check('    hosts = [ %s ];' % ", ".join('"%s"' % h for h in s["hosts"]) in e,
+                  "site %s: its hosts %s" % (label, s["hosts"]))
+        check(("    default = true;" in e) == bool(s.get("default")),
+              "site %s: default = %s" % (label, bool(s.get("default"))))
+        if "bucket" in s:
+            check('bucket = "%s";' % s["bucket"] in e, "site %s: its bucket %s" % (label, s["bucket"]))
+        if "redirectAll" in s:
+            check('      redirect_all = { host = "%s";' % s["redirectAll"]["host"] in e,
+                  "site %s: redirects every request to %s" % (label, s["redirectAll"]["host"]))
+        if "routingRules" in s:
+            check(e.count("      routing_rules = (") == 1 and
+                  len(re.findall(r"^        \{ .* \}", e, re.M)) >= len(s["routingRules"]),
+                  "site %s: its %d routing rules" % (label, len(s["routingRules"])))
+        if "headers" in s and not s["headers"]:
+            check("      headers = ( );" in e, "site %s: none of the top-level headers" % label)
+        if "cache" in s:
+            check("    cache = { " in e, "site %s: its cache group" % label)
+
+
 CASES = {
     "minio-standalone": [minio_common, minio_standalone, minio_persistent],
     "minio-ephemeral": [minio_common, minio_standalone, minio_ephemeral],
@@ -264,6 +312,8 @@ CASES = {
     "minio-prod": [minio_common, minio_distributed],
     "s3wwwd-dev": [s3wwwd],
     "s3wwwd-prod": [s3wwwd, s3wwwd_ha],
+    "s3wwwd-sites": [s3wwwd, s3wwwd_sites],
+    "minio-sites": [minio_common, minio_standalone, minio_persistent],
 }
 
 

@@ -479,10 +479,14 @@ if [ "$INIT_OK" = 1 ]; then
 	# The two environments, through the root.
 	render_check minio-dev "$MINIO_CHART" minio $MV -var-file=environments/dev.tfvars
 	render_check minio-prod "$MINIO_CHART" minio $MV -var-file=environments/prod.tfvars
+	# Website rules, a website document and several sites, one in a bucket
+	# of its own (fixtures/sites.tfvars).
+	render_check minio-sites "$MINIO_CHART" minio $MV -var-file="$HERE/fixtures/sites.tfvars"
 	if [ -f "$SRCDIR/helm/s3wwwd/Chart.yaml" ]; then
 		render_check s3wwwd "$SRCDIR/helm/s3wwwd" s3wwwd $SV
 		render_check s3wwwd-dev "$SRCDIR/helm/s3wwwd" s3wwwd $SV -var-file=environments/dev.tfvars
 		render_check s3wwwd-prod "$SRCDIR/helm/s3wwwd" s3wwwd $SV -var-file=environments/prod.tfvars
+		render_check s3wwwd-sites "$SRCDIR/helm/s3wwwd" s3wwwd $SV -var-file="$HERE/fixtures/sites.tfvars"
 	else
 		not_ok "s3wwwd: chart helm/s3wwwd not found"
 	fi
@@ -567,18 +571,21 @@ provision_again() {
 	run_chart_script add-policy && run_chart_script initialize && run_chart_script add-user
 }
 
+# seed_site [-var-file=...]: s3wwwd-seed with the Job's arguments for
+# those variables.
 seed_site() {
 	# Terraform's own arguments for the Job, with the in-cluster endpoint and
 	# mount points moved to this machine.
 	local -a args
-	mapfile -t args < <(tf_json module.site.seed_args | python3 -c '
+	mapfile -t args < <(tf_json module.site.seed_args "$@" | python3 -c '
 import json, sys
 e, port = sys.argv[1:]
 args = json.load(sys.stdin)
 args[args.index("--endpoint") + 1] = "http://127.0.0.1:" + port
 creds = "/run/secrets/s3wwwd-seed/"
 args = [e + "/writer/" + a[len(creds):] if a.startswith(creds) else
-        e + "/site" if a == "/site" else a for a in args]
+        e + "/site" if a == "/site" else
+        e + a if a.startswith("/website/") else a for a in args]
 print("\n".join(args))' "$E" "$MPORT")
 	[ "${#args[@]}" -gt 10 ] || return 1
 	printf 'args:'
@@ -720,8 +727,126 @@ e2e() {
 	check "e2e: s3wwwd answers 404 for a missing page" status_is 404 "$u/no-such-page.html"
 	stop_pid "$DAEMON_PID"
 	DAEMON_PID=
+	sites_e2e
 	stop_pid "$MINIO_PID"
 	MINIO_PID=
+}
+
+# fixtures/sites.tfvars, for real: the Job's arguments upload the website
+# document (and a broken one fails the run), and s3wwwd, with the
+# s3wwwd.conf the chart renders from Terraform's values, serves the sites
+# by host name.  Runs inside e2e(), with its MinIO, users and seeded site.
+SITES_VARS=
+sites_e2e() {
+	SITES_VARS="$HERE/fixtures/sites.tfvars"
+	local doc="$E/website/website.xml" key
+	mkdir -p "$E/website"
+	if ! tf_json var.website_document -var-file="$SITES_VARS" |
+		python3 -c 'import json, sys; open(sys.argv[1], "w").write(json.load(sys.stdin))' "$doc"; then
+		not_ok "e2e (sites): the website document of fixtures/sites.tfvars"
+		return
+	fi
+	key=$(tf_json module.site.s3wwwd_chart_values -var-file="$SITES_VARS" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["site"]["websiteDocument"])')
+	check "e2e (sites): s3wwwd-seed with the Job's arguments uploads the website document" \
+		seed_site -var-file="$SITES_VARS"
+	doc_stored() {
+		"$MC" --config-dir "$E/mc" stat --json "myminio/s3wwwd-site/$key" >"$E/stat.json" &&
+			"$MC" --config-dir "$E/mc" cat "myminio/s3wwwd-site/$key" >"$E/stored.xml" &&
+			cmp "$doc" "$E/stored.xml" &&
+			python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))["metadata"]["Content-Type"]; print(t); sys.exit(t != "application/xml")' "$E/stat.json"
+	}
+	check "e2e (sites): the document is at $key, as application/xml, byte for byte" doc_stored
+	broken_refused() {
+		cp "$doc" "$E/good.xml"
+		sed -i 's|<Protocol>https</Protocol>|<Protocol>gopher</Protocol>|' "$doc"
+		local rc=0
+		seed_site -var-file="$SITES_VARS" >"$E/broken.log" 2>&1 || rc=$?
+		cp "$E/good.xml" "$doc"
+		cat "$E/broken.log"
+		[ "$rc" = 1 ] && grep -q 'protocol must be http or https, not "gopher"; nothing was uploaded' "$E/broken.log" &&
+			"$MC" --config-dir "$E/mc" cat "myminio/s3wwwd-site/$key" | cmp - "$E/good.xml"
+	}
+	check "e2e (sites): a broken website document fails the Job's run (exit 1, the reason) and changes nothing" broken_refused
+
+	# The chart's s3wwwd.conf from Terraform's values (rendered in step 7),
+	# with the in-cluster endpoint, ports and mounted key files moved here.
+	local hport oport conf="$E/sites.conf"
+	hport=$(free_port) oport=$(free_port)
+	if ! python3 - "$WORK/s3wwwd-sites.yaml" "$MPORT" "$hport" "$oport" "$E/reader" >"$conf" <<-'EOF'; then
+		import re, sys, yaml
+		rendered, mport, hport, oport, reader = sys.argv[1:]
+		cm = [d for d in yaml.safe_load_all(open(rendered)) if d and d["kind"] == "ConfigMap"][0]
+		conf = cm["data"]["s3wwwd.conf"]
+		moves = [(r'endpoint = "http://[^"]*:9000";', 'endpoint = "http://127.0.0.1:%s";' % mport),
+		         (r'^listen = "[^"]*";', 'listen = "127.0.0.1:%s";' % hport),
+		         (r'^  listen = "[^"]*";', '  listen = "127.0.0.1:%s";' % oport),
+		         (r'access_key_file = "[^"]*";', 'access_key_file = "%s/accessKey";' % reader),
+		         (r'secret_key_file = "[^"]*";', 'secret_key_file = "%s/secretKey";' % reader)]
+		for pat, new in moves:
+		    conf, n = re.subn(pat, new, conf, flags=re.M)
+		    assert n >= 1, pat
+		sys.stdout.write(conf)
+	EOF
+		not_ok "e2e (sites): the s3wwwd.conf rendered from Terraform's values"
+		return
+	fi
+	check "e2e (sites): s3wwwd -t accepts the s3wwwd.conf rendered from Terraform's values" \
+		env -i PATH=/usr/bin:/bin "$BIN/s3wwwd" -t -c "$conf"
+	env -i PATH=/usr/bin:/bin "$BIN/s3wwwd" -c "$conf" >"$E/s3wwwd-sites.log" 2>&1 &
+	DAEMON_PID=$!
+	if ! wait_http "http://127.0.0.1:$oport/healthz" 30; then
+		not_ok "e2e (sites): s3wwwd did not start with the rendered s3wwwd.conf"
+		tail -n 20 "$E/s3wwwd-sites.log" | sed 's/^/    /'
+		stop_pid "$DAEMON_PID"
+		DAEMON_PID=
+		return
+	fi
+	# answers HOST PATH STATUS [LOCATION]
+	answers() {
+		local code loc
+		code=$(curl -s -o /dev/null -D "$E/headers" -w '%{http_code}' -H "Host: $1" "http://127.0.0.1:$hport$2")
+		loc=$(sed -n 's/^[Ll]ocation: *//p' "$E/headers" | tr -d '\r')
+		echo "Host $1, $2: $code $loc"
+		[ "$code $loc" = "$3 ${4:-}" ]
+	}
+	# (Paths without .html: every site inherits the top-level clean URLs,
+	# whose redirect of /page.html to /page comes first.)
+	check "e2e (sites): the apex site redirects every request (redirect_all)" \
+		answers example.com '/a/b?x=1' 301 'https://www.example.com/a/b?x=1'
+	check "e2e (sites): a host no site names goes to the default site, its rule and its bucket" \
+		answers unknown.example.org /x/page 307 /index.html
+	check "e2e (sites): the default site serves the seeded index" \
+		answers unknown.example.org / 200
+	stop_pid "$DAEMON_PID"
+	DAEMON_PID=
+
+	# The same configuration with the default site given a host name
+	# instead: a host no site names goes to the top-level site, which
+	# applies the website document the Job uploaded (its rule sends blog/
+	# to https://blog.example.com).
+	sed -e 's/^    default = true;$/    hosts = [ "fallback.example.org" ];/' "$conf" >"$E/sites-nodefault.conf"
+	env -i PATH=/usr/bin:/bin "$BIN/s3wwwd" -c "$E/sites-nodefault.conf" >"$E/s3wwwd-sites2.log" 2>&1 &
+	DAEMON_PID=$!
+	if ! wait_http "http://127.0.0.1:$oport/healthz" 30; then
+		not_ok "e2e (sites): s3wwwd did not start without the default site"
+		tail -n 20 "$E/s3wwwd-sites2.log" | sed 's/^/    /'
+		stop_pid "$DAEMON_PID"
+		DAEMON_PID=
+		return
+	fi
+	doc_applied() {
+		local _
+		for _ in $(seq 50); do
+			answers unknown.example.org /blog/post 301 https://blog.example.com/blog/post && return 0
+			sleep 0.2
+		done
+		cat "$E/s3wwwd-sites2.log"
+		return 1
+	}
+	check "e2e (sites): the top-level site applies the uploaded website document's rules" doc_applied
+	stop_pid "$DAEMON_PID"
+	DAEMON_PID=
 }
 
 if [ "$INIT_OK" = 1 ] && [ -s "$WORK/minio-standalone.yaml" ]; then

@@ -4,7 +4,13 @@
 # release exists the seeding Job's user can log in.
 
 locals {
-  site_arn = "arn:aws:s3:::${var.bucket}"
+  # The site's bucket and the buckets of the sites that name their own
+  # (var.sites): MinIO creates each, s3wwwd reads them all, the seeding
+  # user may write them all (the Job fills var.bucket; the others are
+  # filled from elsewhere with the same user's keys).
+  buckets     = distinct(concat([var.bucket], compact(var.sites[*].bucket)))
+  bucket_arns = [for b in local.buckets : "arn:aws:s3:::${b}"]
+  object_arns = [for b in local.buckets : "arn:aws:s3:::${b}/*"]
 
   minio_container_security = {
     allowPrivilegeEscalation = false
@@ -89,8 +95,8 @@ locals {
         # reader list this bucket's keys, nothing more.
         name = local.reader_policy
         statements = [
-          { resources = ["${local.site_arn}/*"], actions = ["s3:GetObject"] },
-          { resources = [local.site_arn], actions = ["s3:ListBucket", "s3:GetBucketLocation"] },
+          { resources = local.object_arns, actions = ["s3:GetObject"] },
+          { resources = local.bucket_arns, actions = ["s3:ListBucket", "s3:GetBucketLocation"] },
         ]
       },
       {
@@ -99,14 +105,14 @@ locals {
         name = local.writer_policy
         statements = [
           {
-            resources = ["${local.site_arn}/*"]
+            resources = local.object_arns
             actions = [
               "s3:GetObject", "s3:PutObject", "s3:DeleteObject",
               "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
             ]
           },
           {
-            resources = [local.site_arn]
+            resources = local.bucket_arns
             actions = [
               "s3:CreateBucket", "s3:ListBucket", "s3:GetBucketLocation",
               "s3:ListBucketMultipartUploads",
@@ -134,10 +140,8 @@ locals {
       },
     ]
 
-    # Created empty and private; the seeding Job fills it.
-    buckets = [
-      { name = var.bucket, policy = "none", purge = false },
-    ]
+    # Created empty and private; the seeding Job fills the site's.
+    buckets = [for b in local.buckets : { name = b, policy = "none", purge = false }]
   }
 }
 

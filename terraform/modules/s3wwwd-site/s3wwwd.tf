@@ -50,7 +50,86 @@ locals {
     },
   )
 
-  s3wwwd_values = merge(local.s3wwwd_ha_values, {
+  # The chart's site settings (camelCase) of each `website` object: the
+  # top-level one first, then each site's.  Only the attributes that are
+  # set, so that a site inherits the others and the defaults hand the chart
+  # what they always did.  (merge() of conditional objects: a `for` over the
+  # attributes would need them all of one type.)
+  website_values = [
+    for w in concat([var.website], var.sites[*].website) : merge(
+      w.index == null ? {} : { index = w.index },
+      w.spa_file == null ? {} : { spaFile = w.spa_file },
+      w.error_document == null ? {} : { errorDocument = w.error_document },
+      w.cors_origins == null ? {} : { corsOrigins = w.cors_origins },
+      w.directory_redirect == null ? {} : { directoryRedirect = w.directory_redirect },
+      w.routing_rules == null ? {} : {
+        routingRules = [for r in w.routing_rules : merge(
+          r.key_prefix == null ? {} : { keyPrefix = r.key_prefix },
+          r.error_code == null ? {} : { errorCode = r.error_code },
+          r.protocol == null ? {} : { protocol = r.protocol },
+          r.host == null ? {} : { host = r.host },
+          r.replace_key_prefix == null ? {} : { replaceKeyPrefix = r.replace_key_prefix },
+          r.replace_key == null ? {} : { replaceKey = r.replace_key },
+          r.code == null ? {} : { code = r.code },
+        )]
+      },
+      w.redirect_all == null ? {} : {
+        redirectAll = merge({ host = w.redirect_all.host }, w.redirect_all.protocol == null ? {} : { protocol = w.redirect_all.protocol })
+      },
+      w.headers == null ? {} : {
+        headers = [for h in w.headers : merge(
+          h.prefix == null ? {} : { prefix = h.prefix },
+          { name = h.name, value = h.value },
+          h.override == null ? {} : { override = h.override },
+        )]
+      },
+      w.try_suffixes == null ? {} : { trySuffixes = w.try_suffixes },
+      w.redirect_suffixes == null ? {} : { redirectSuffixes = w.redirect_suffixes },
+      w.fallbacks == null ? {} : {
+        fallbacks = [for f in w.fallbacks : merge(
+          f.prefix == null ? {} : { prefix = f.prefix },
+          f.spa_file == null ? {} : { spaFile = f.spa_file },
+          f.error_document == null ? {} : { errorDocument = f.error_document },
+        )]
+      },
+      w.website_document_key == null ? {} : { websiteDocument = w.website_document_key },
+      w.website_ttl == null ? {} : { websiteTtl = w.website_ttl },
+    )
+  ]
+
+  # The top-level site: the website settings, and the key of the website
+  # document the seeding Job uploads (seed.tf) when one is given.
+  s3wwwd_site_values = merge(
+    local.website_values[0],
+    var.website_document == null ? {} : { websiteDocument = local.website_document_key },
+  )
+
+  # The chart's `sites`: each site's hosts, bucket and cache, and its
+  # website settings.
+  s3wwwd_sites_values = [
+    for i, s in var.sites : merge(
+      s.name == null ? {} : { name = s.name },
+      length(s.hosts) == 0 ? {} : { hosts = s.hosts },
+      s.default ? { default = true } : {},
+      s.bucket == null ? {} : { bucket = s.bucket },
+      s.bucket_path == null ? {} : { bucketPath = s.bucket_path },
+      local.website_values[i + 1],
+      s.cache == null ? {} : {
+        cache = merge(
+          s.cache.enabled == null ? {} : { enabled = s.cache.enabled },
+          s.cache.ttl == null ? {} : { ttl = s.cache.ttl },
+        )
+      },
+    )
+  ]
+
+  # Like the high-availability settings: in the values only when set.
+  s3wwwd_website_values = merge(
+    length(local.s3wwwd_site_values) == 0 ? {} : { site = local.s3wwwd_site_values },
+    length(var.sites) == 0 ? {} : { sites = local.s3wwwd_sites_values },
+  )
+
+  s3wwwd_values = merge(local.s3wwwd_ha_values, local.s3wwwd_website_values, {
     # The Service is then called like the release, so outputs.tf can name it.
     fullnameOverride = var.s3wwwd_release_name
     replicaCount     = var.s3wwwd_replicas

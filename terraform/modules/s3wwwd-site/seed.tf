@@ -20,14 +20,29 @@ locals {
   site_text   = { for f in var.site_files : f => file("${local.site_dir}/${f}") if local.site_is_text[f] }
   site_binary = { for f in var.site_files : f => filebase64("${local.site_dir}/${f}") if !local.site_is_text[f] }
 
+  # The website document travels in the same ConfigMap, under a key of its
+  # own that the Job mounts apart from the site files (so that --dir does
+  # not upload it as a page), and is uploaded with --website-document,
+  # which checks it first: a broken document fails the Job with the reason
+  # instead of being logged by every s3wwwd pod.  The key it is stored
+  # under is the one the chart's site.websiteDocument names (s3wwwd.tf).
+  website_document_cm_key = "s3wwwd-website-document.xml"
+  website_document_key    = coalesce(var.website.website_document_key, "website.xml")
+  website_mount           = "/website"
+  # Only with a document, so that without one the ConfigMap and the Job
+  # are what they always were.
+  configmap_text = merge(local.site_text, var.website_document == null ? {} : {
+    (local.website_document_cm_key) = var.website_document
+  })
+
   # About what the ConfigMap's data will weigh (base64 is 4/3 of the bytes).
   site_bytes = sum(concat([0],
-    [for s in values(local.site_text) : length(s)],
+    [for s in values(local.configmap_text) : length(s)],
     [for s in values(local.site_binary) : floor(length(s) * 3 / 4)],
   ))
 
   content_hash = substr(sha256(jsonencode({
-    text   = local.site_text
+    text   = local.configmap_text
     binary = local.site_binary
   })), 0, 10)
 
@@ -49,6 +64,7 @@ locals {
     var.seed_cache_control == null ? [] : ["--cache-control", var.seed_cache_control],
     length(var.site_files) > 0 ? ["--dir", local.site_mount] : [],
     flatten([for key, url in var.site_urls : ["--url", "${url}=${key}"]]),
+    var.website_document == null ? [] : ["--website-document", "${local.website_mount}/website.xml=${local.website_document_key}"],
   )
 
   seed_hash = substr(sha256(jsonencode({
@@ -71,7 +87,7 @@ resource "kubernetes_config_map_v1" "site" {
     labels    = local.seed_labels
   }
 
-  data        = local.site_text
+  data        = local.configmap_text
   binary_data = local.site_binary
   # The name changes with the content, so this one never needs to.
   immutable = true
@@ -81,6 +97,10 @@ resource "kubernetes_config_map_v1" "site" {
       # etcd's object limit is 1 MiB; leave room for the metadata.
       condition     = local.site_bytes <= 1000000
       error_message = "The site files add up to ${local.site_bytes} bytes; a ConfigMap holds about 1 MB. Serve larger files through site_urls."
+    }
+    precondition {
+      condition     = var.website_document == null || !contains(var.site_files, local.website_document_cm_key)
+      error_message = "site_files must not name ${local.website_document_cm_key}: the ConfigMap holds the website document under that key."
     }
   }
 }
@@ -166,6 +186,14 @@ resource "kubernetes_job_v1" "seed" {
             mount_path = local.site_mount
             read_only  = true
           }
+          dynamic "volume_mount" {
+            for_each = var.website_document == null ? [] : [local.website_mount]
+            content {
+              name       = "website"
+              mount_path = volume_mount.value
+              read_only  = true
+            }
+          }
           # s3wwwd-seed spools --url downloads here (the root is read-only).
           volume_mount {
             name       = "tmp"
@@ -184,6 +212,28 @@ resource "kubernetes_job_v1" "seed" {
           name = "site"
           config_map {
             name = kubernetes_config_map_v1.site.metadata[0].name
+            # With a website document in the ConfigMap, the site files
+            # only; without one, the whole ConfigMap as always.
+            dynamic "items" {
+              for_each = var.website_document == null ? [] : var.site_files
+              content {
+                key  = items.value
+                path = items.value
+              }
+            }
+          }
+        }
+        dynamic "volume" {
+          for_each = var.website_document == null ? [] : [local.website_document_cm_key]
+          content {
+            name = "website"
+            config_map {
+              name = kubernetes_config_map_v1.site.metadata[0].name
+              items {
+                key  = volume.value
+                path = "website.xml"
+              }
+            }
           }
         }
         volume {
@@ -215,6 +265,10 @@ resource "kubernetes_job_v1" "seed" {
     precondition {
       condition     = length(setintersection(toset(var.site_files), toset(keys(var.site_urls)))) == 0
       error_message = "site_urls keys must not repeat names from site_files."
+    }
+    precondition {
+      condition     = var.website_document == null || !contains(concat(var.site_files, keys(var.site_urls)), local.website_document_key)
+      error_message = "The website document goes to the key ${local.website_document_key}, which site_files or site_urls also names; choose another website.website_document_key."
     }
     precondition {
       condition     = var.seed_active_deadline_seconds > var.seed_wait_seconds

@@ -94,6 +94,247 @@ variable "seed_sync" {
   nullable    = false
 }
 
+# ---- how the site is served ---------------------------------------------------
+
+variable "website" {
+  description = "How s3wwwd serves the site (the chart's `site` value; s3wwwd.conf(5)): index, spa_file, error_document, cors_origins, directory_redirect (auto, always, off), AWS-style routing_rules (key_prefix, error_code, protocol, host, replace_key_prefix, replace_key, code) or redirect_all (host, protocol), headers per key prefix, clean URLs (try_suffixes, redirect_suffixes), fallbacks per key prefix, website_document_key (the key of a WebsiteConfiguration document in the bucket, see website_document) and website_ttl. Null attributes keep the chart's defaults."
+  type = object({
+    index              = optional(string)
+    spa_file           = optional(string)
+    error_document     = optional(string)
+    cors_origins       = optional(list(string))
+    directory_redirect = optional(string)
+    routing_rules = optional(list(object({
+      key_prefix         = optional(string)
+      error_code         = optional(number)
+      protocol           = optional(string)
+      host               = optional(string)
+      replace_key_prefix = optional(string)
+      replace_key        = optional(string)
+      code               = optional(number)
+    })))
+    redirect_all = optional(object({
+      host     = string
+      protocol = optional(string)
+    }))
+    headers = optional(list(object({
+      prefix   = optional(string)
+      name     = string
+      value    = string
+      override = optional(bool)
+    })))
+    try_suffixes      = optional(list(string))
+    redirect_suffixes = optional(bool)
+    fallbacks = optional(list(object({
+      prefix         = optional(string)
+      spa_file       = optional(string)
+      error_document = optional(string)
+    })))
+    website_document_key = optional(string)
+    website_ttl          = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue([for w in [var.website] : try(w.routing_rules == null ? true : length(w.routing_rules) <= 50 && alltrue([
+      for r in w.routing_rules :
+      contains(["http", "https"], coalesce(r.protocol, "http")) &&
+      can(regex("^[-A-Za-z0-9.:\\[\\]]{0,255}$", coalesce(r.host, "x"))) &&
+      (r.code == null ? true : r.code >= 300 && r.code <= 399 && r.code != 304 && floor(r.code) == r.code) &&
+      (r.error_code == null ? true : r.error_code >= 400 && r.error_code <= 599 && floor(r.error_code) == r.error_code) &&
+      (r.replace_key == null || r.replace_key_prefix == null) &&
+      (r.protocol != null || r.host != null || r.replace_key != null || r.replace_key_prefix != null || r.code != null)
+    ]), false)])
+    error_message = "website.routing_rules: at most 50, each a redirect (a protocol, a host, replace_key or replace_key_prefix, or a code) with protocol http or https, a plain host name, code 300-399 but not 304, error_code 400-599, and not both replace_key and replace_key_prefix."
+  }
+
+  validation {
+    condition = alltrue([for w in [var.website] : try(w.redirect_all == null ? true : (
+      can(regex("^[-A-Za-z0-9.:\\[\\]]{1,255}$", w.redirect_all.host)) &&
+      contains(["http", "https"], coalesce(w.redirect_all.protocol, "http")) &&
+      length(w.routing_rules == null ? [] : w.routing_rules) == 0
+    ), false)])
+    error_message = "website.redirect_all needs a plain host name and protocol http or https, and excludes routing_rules."
+  }
+
+  validation {
+    condition = alltrue([for w in [var.website] : try(w.headers == null ? true : length(w.headers) <= 16 && alltrue([
+      for h in w.headers :
+      can(regex("^[-!#$%&'*+.^_`|~0-9A-Za-z]+$", h.name)) && can(regex("^[^[:cntrl:]]*$", h.value))
+    ]), false)])
+    error_message = "website.headers: at most 16, each with a header name (a token such as Cache-Control) and a value without control characters."
+  }
+
+  validation {
+    condition = alltrue([for w in [var.website] : try((w.try_suffixes == null ? true : length(w.try_suffixes) <= 4 && length(distinct(w.try_suffixes)) == length(w.try_suffixes) && alltrue([
+      for x in w.try_suffixes : can(regex("^\\.[^/[:cntrl:]]{1,14}$", x))
+      ])) && (w.fallbacks == null ? true : length(w.fallbacks) <= 16 && alltrue([
+      for f in w.fallbacks : try(length(f.spa_file), 0) + try(length(f.error_document), 0) > 0
+    ])), false)])
+    error_message = "website.try_suffixes: at most 4 different suffixes such as \".html\" (a dot, no '/'); fallbacks: at most 16, each with a spa_file or an error_document."
+  }
+
+  validation {
+    condition = alltrue([for w in [var.website] : try(contains(["auto", "always", "off"], coalesce(w.directory_redirect, "auto")) &&
+      (w.website_ttl == null ? true : can(regex("^[0-9]+(ms|s|m|h)$", w.website_ttl))) &&
+      alltrue([for o in coalesce(w.cors_origins, ["*"]) : can(regex("^(\\*|https?://[^\\s,/]+)$", o))]) &&
+      (w.website_document_key == null ? true : length(w.website_document_key) <= 1024 && can(regex("^[^/[:cntrl:]][^[:cntrl:]]*$", w.website_document_key)) &&
+      length(setintersection(toset(split("/", w.website_document_key)), toset(["", ".", ".."]))) == 0) &&
+      alltrue([for s in compact(flatten([
+        w.index, w.spa_file, w.error_document,
+        [for r in coalesce(w.routing_rules, []) : [r.key_prefix, r.replace_key_prefix, r.replace_key]],
+        [for h in coalesce(w.headers, []) : h.prefix],
+        [for f in coalesce(w.fallbacks, []) : [f.prefix, f.spa_file, f.error_document]],
+    ])) : can(regex("^[^[:cntrl:]]*$", s))]), false)])
+    error_message = "website.directory_redirect must be auto, always or off; website_ttl a duration such as 60s or 5m; cors_origins \"*\" or http(s)://host origins; website_document_key an object key (no leading '/', no empty, '.' or '..' segment); and no value may hold a control character."
+  }
+}
+
+variable "website_document" {
+  description = "An AWS WebsiteConfiguration XML document (what S3's GetBucketWebsite answers and PutBucketWebsite takes): the seeding Job checks it with the server's rules and uploads it under website.website_document_key (default website.xml), which s3wwwd then reads and applies (its routing rules, redirect, index and error document). Null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.website_document == null || try(strcontains(var.website_document, "<WebsiteConfiguration") && length(var.website_document) <= 262144, false)
+    error_message = "website_document must be the XML of a WebsiteConfiguration (it holds no <WebsiteConfiguration element), of at most 256 KiB; the seeding Job checks it in full."
+  }
+}
+
+variable "sites" {
+  description = "More sites on the same s3wwwd, chosen by the request's host name (the chart's `sites` value): each with its hosts (exact names and *.suffix wildcards, lower case), an optional name (default: its first host name), default = true for the one site that answers hosts no site names, an optional bucket (created in MinIO, readable by s3wwwd and writable by the seeding user; default: bucket) and bucket_path, website settings as in `website`, and cache { enabled, ttl }. What a site does not set it inherits from the top level, except routing_rules, redirect_all and website_document_key. The seeding Job fills only `bucket`."
+  type = list(object({
+    name        = optional(string)
+    hosts       = optional(list(string), [])
+    default     = optional(bool, false)
+    bucket      = optional(string)
+    bucket_path = optional(string)
+    website = optional(object({
+      index              = optional(string)
+      spa_file           = optional(string)
+      error_document     = optional(string)
+      cors_origins       = optional(list(string))
+      directory_redirect = optional(string)
+      routing_rules = optional(list(object({
+        key_prefix         = optional(string)
+        error_code         = optional(number)
+        protocol           = optional(string)
+        host               = optional(string)
+        replace_key_prefix = optional(string)
+        replace_key        = optional(string)
+        code               = optional(number)
+      })))
+      redirect_all = optional(object({
+        host     = string
+        protocol = optional(string)
+      }))
+      headers = optional(list(object({
+        prefix   = optional(string)
+        name     = string
+        value    = string
+        override = optional(bool)
+      })))
+      try_suffixes      = optional(list(string))
+      redirect_suffixes = optional(bool)
+      fallbacks = optional(list(object({
+        prefix         = optional(string)
+        spa_file       = optional(string)
+        error_document = optional(string)
+      })))
+      website_document_key = optional(string)
+      website_ttl          = optional(string)
+    }), {})
+    cache = optional(object({
+      enabled = optional(bool)
+      ttl     = optional(string)
+    }))
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition = length(var.sites) <= 32 && alltrue([
+      for s in var.sites :
+      (length(s.hosts) > 0 || s.default) && length(s.hosts) <= 16 &&
+      alltrue([for h in s.hosts : length(h) <= 253 && can(regex("^(\\*\\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", h))]) &&
+      can(regex("^[A-Za-z0-9_.-]{1,63}$", coalesce(s.name, "x")))
+    ])
+    error_message = "sites: at most 32 (as s3wwwd allows), each with at most 16 hosts (and some unless it is the default site) that are lower-case host names or *.suffix wildcards without a port, and a name of at most 63 letters, digits, '_', '.' or '-'."
+  }
+  validation {
+    condition = (
+      length(flatten(var.sites[*].hosts)) == length(distinct(flatten(var.sites[*].hosts))) &&
+      length([for s in var.sites : s if s.default]) <= 1 &&
+      length([for s in var.sites : coalesce(s.name, try(s.hosts[0], ""), "-")]) == length(distinct([for s in var.sites : coalesce(s.name, try(s.hosts[0], ""), "-")]))
+    )
+    error_message = "sites: a host name belongs to one site, at most one site is the default, and each site needs its own name (a site without one is named by its first host name)."
+  }
+  validation {
+    condition = alltrue([
+      for s in var.sites :
+      (s.bucket == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", s.bucket)) && !strcontains(s.bucket, "..")) &&
+      can(regex("^[^[:cntrl:]]*$", coalesce(s.bucket_path, "x"))) &&
+      (s.cache == null ? true : s.cache.ttl == null ? true : can(regex("^[0-9]+(ms|s|m|h)$", s.cache.ttl)))
+    ])
+    error_message = "sites: a bucket must be a valid S3 bucket name, a bucket_path must hold no control character, and cache.ttl must be a duration such as 10s."
+  }
+
+  validation {
+    condition = alltrue([for w in var.sites[*].website : try(w.routing_rules == null ? true : length(w.routing_rules) <= 50 && alltrue([
+      for r in w.routing_rules :
+      contains(["http", "https"], coalesce(r.protocol, "http")) &&
+      can(regex("^[-A-Za-z0-9.:\\[\\]]{0,255}$", coalesce(r.host, "x"))) &&
+      (r.code == null ? true : r.code >= 300 && r.code <= 399 && r.code != 304 && floor(r.code) == r.code) &&
+      (r.error_code == null ? true : r.error_code >= 400 && r.error_code <= 599 && floor(r.error_code) == r.error_code) &&
+      (r.replace_key == null || r.replace_key_prefix == null) &&
+      (r.protocol != null || r.host != null || r.replace_key != null || r.replace_key_prefix != null || r.code != null)
+    ]), false)])
+    error_message = "sites[*].website.routing_rules: at most 50, each a redirect (a protocol, a host, replace_key or replace_key_prefix, or a code) with protocol http or https, a plain host name, code 300-399 but not 304, error_code 400-599, and not both replace_key and replace_key_prefix."
+  }
+
+  validation {
+    condition = alltrue([for w in var.sites[*].website : try(w.redirect_all == null ? true : (
+      can(regex("^[-A-Za-z0-9.:\\[\\]]{1,255}$", w.redirect_all.host)) &&
+      contains(["http", "https"], coalesce(w.redirect_all.protocol, "http")) &&
+      length(w.routing_rules == null ? [] : w.routing_rules) == 0
+    ), false)])
+    error_message = "sites[*].website.redirect_all needs a plain host name and protocol http or https, and excludes routing_rules."
+  }
+
+  validation {
+    condition = alltrue([for w in var.sites[*].website : try(w.headers == null ? true : length(w.headers) <= 16 && alltrue([
+      for h in w.headers :
+      can(regex("^[-!#$%&'*+.^_`|~0-9A-Za-z]+$", h.name)) && can(regex("^[^[:cntrl:]]*$", h.value))
+    ]), false)])
+    error_message = "sites[*].website.headers: at most 16, each with a header name (a token such as Cache-Control) and a value without control characters."
+  }
+
+  validation {
+    condition = alltrue([for w in var.sites[*].website : try((w.try_suffixes == null ? true : length(w.try_suffixes) <= 4 && length(distinct(w.try_suffixes)) == length(w.try_suffixes) && alltrue([
+      for x in w.try_suffixes : can(regex("^\\.[^/[:cntrl:]]{1,14}$", x))
+      ])) && (w.fallbacks == null ? true : length(w.fallbacks) <= 16 && alltrue([
+      for f in w.fallbacks : try(length(f.spa_file), 0) + try(length(f.error_document), 0) > 0
+    ])), false)])
+    error_message = "sites[*].website.try_suffixes: at most 4 different suffixes such as \".html\" (a dot, no '/'); fallbacks: at most 16, each with a spa_file or an error_document."
+  }
+
+  validation {
+    condition = alltrue([for w in var.sites[*].website : try(contains(["auto", "always", "off"], coalesce(w.directory_redirect, "auto")) &&
+      (w.website_ttl == null ? true : can(regex("^[0-9]+(ms|s|m|h)$", w.website_ttl))) &&
+      alltrue([for o in coalesce(w.cors_origins, ["*"]) : can(regex("^(\\*|https?://[^\\s,/]+)$", o))]) &&
+      (w.website_document_key == null ? true : length(w.website_document_key) <= 1024 && can(regex("^[^/[:cntrl:]][^[:cntrl:]]*$", w.website_document_key)) &&
+      length(setintersection(toset(split("/", w.website_document_key)), toset(["", ".", ".."]))) == 0) &&
+      alltrue([for s in compact(flatten([
+        w.index, w.spa_file, w.error_document,
+        [for r in coalesce(w.routing_rules, []) : [r.key_prefix, r.replace_key_prefix, r.replace_key]],
+        [for h in coalesce(w.headers, []) : h.prefix],
+        [for f in coalesce(w.fallbacks, []) : [f.prefix, f.spa_file, f.error_document]],
+    ])) : can(regex("^[^[:cntrl:]]*$", s))]), false)])
+    error_message = "sites[*].website.directory_redirect must be auto, always or off; website_ttl a duration such as 60s or 5m; cors_origins \"*\" or http(s)://host origins; website_document_key an object key (no leading '/', no empty, '.' or '..' segment); and no value may hold a control character."
+  }
+}
+
 # ---- the seeding Job -----------------------------------------------------------
 
 variable "seed_wait_seconds" {

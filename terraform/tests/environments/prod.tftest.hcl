@@ -30,4 +30,11 @@ run "prod" {
     condition     = module.site.s3wwwd_chart_values.podDisruptionBudget.enabled == true && module.site.s3wwwd_chart_values.podDisruptionBudget.minAvailable == 2
     error_message = "prod: a PodDisruptionBudget keeping 2 pods."
   }
+  assert {
+    condition = (
+      length(module.site.s3wwwd_chart_values.site.headers) == 2 && jsonencode(module.site.s3wwwd_chart_values.site.trySuffixes) == jsonencode([".html"]) &&
+      module.site.s3wwwd_chart_values.sites[0].redirectAll.host == "www.example.com"
+    )
+    error_message = "prod: response headers, clean URLs, and the apex redirected to www."
+  }
 }
