@@ -325,6 +325,9 @@ serve_request(struct conn *c)
 	}
 	x->phase = PH_OBJECT;
 	x->suffix_next = 0;
+	/* The site's own redirects first: a redirect-all site sends /a.html away in one step. */
+	if (route(c, 0))
+		return;
 	if (c->ws->site.redirect_suffixes) {
 		char loc[1200], extra[1300];
 
@@ -335,8 +338,6 @@ serve_request(struct conn *c)
 			return;
 		}
 	}
-	if (route(c, 0))
-		return;
 	if (w->caching && c->ws->caching && try_cache(c))
 		return;
 	start_object(c);

@@ -416,3 +416,18 @@ sites = (
                start=mark)
     harness.wait_for(lambda: loc("b.test") == "/b2/x", harness.bound(10), what="b's new rules")
     assert loc("a.test") == "/a1/x"
+
+
+def test_a_redirect_all_site_redirects_before_clean_urls(daemon_factory, minio, s3, bucket):
+    """A site that sends everything to another host does so in one step,
+    even when it inherits the clean-URL redirect of the top level."""
+    port = harness.free_port()
+    d = daemon_factory.start(base(minio, port, bucket, """
+site: { try_suffixes = [ ".html" ]; redirect_suffixes = true; };
+sites = ( { name = "apex"; hosts = [ "example.test" ];
+            site = { redirect_all = { host = "www.example.test"; protocol = "https"; }; }; } );
+"""))
+    r = get(d, "/a.html?x=1", "example.test")
+    assert (r.status, r.headers.get("Location")) == (301, "https://www.example.test/a.html?x=1")
+    r = get(d, "/a.html", "www.example.test")
+    assert (r.status, r.headers.get("Location")) == (301, "/a")
