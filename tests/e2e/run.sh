@@ -153,10 +153,24 @@ mkdir -p "$TREE/terraform" "$WORK/site"
 ln -s "$SRCDIR/helm" "$TREE/helm"
 cp "$SRCDIR/site/index.html" "$SRCDIR/site/s3wwwd.gif" "$WORK/site/"
 # A seeding Job that cannot run fails within minutes, not the default 15.
+# The website rules come along: a WebsiteConfiguration document that the
+# seeding Job checks and uploads and s3wwwd reads from the bucket, and a
+# second site, by host name, that redirects everything elsewhere.
 cat >"$WORK/e2e.tfvars" <<EOF
 site_dir                     = "$WORK/site"
 seed_wait_seconds            = 120
 seed_active_deadline_seconds = 240
+website_document             = <<XML
+<WebsiteConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><RoutingRules><RoutingRule>
+<Condition><KeyPrefixEquals>docs/</KeyPrefixEquals></Condition>
+<Redirect><ReplaceKeyPrefixWith>documents/</ReplaceKeyPrefixWith></Redirect>
+</RoutingRule></RoutingRules></WebsiteConfiguration>
+XML
+sites = [{
+  name    = "apex"
+  hosts   = ["apex.e2e.test"]
+  website = { redirect_all = { host = "www.e2e.test", protocol = "https" } }
+}]
 EOF
 cd "$TREE/terraform"
 # What the README tells a person: the tfvars cluster.sh wrote, plus ours.
@@ -301,6 +315,30 @@ counted() {
 	EOF
 }
 check "/metrics of the pods counts those requests (GET 200 and exactly 8 GET 404)" counted
+
+# redirect HOST PATH: the status and Location s3wwwd answers for that Host.
+redirect() {
+	in_ns curl -s -o /dev/null -H "Host: $1" -w '%{http_code} %{redirect_url}\n' "${URL}${2#/}"
+}
+redirect_is() {
+	local got
+	got=$(redirect "$1" "$2")
+	echo "Host $1, $2: $got (want $3)"
+	[ "$got" = "$3" ]
+}
+check "the website document the Job uploaded applies: /docs/a is 301 to /documents/a" \
+	redirect_is "$RELEASE.$NS.svc" /docs/a "301 ${URL}documents/a"
+check "the second site, by host name, redirects every request to https://www.e2e.test" \
+	redirect_is apex.e2e.test "/x?y=1" "301 https://www.e2e.test/x?y=1"
+site_counted() {
+	local u
+	for u in $(metrics_urls); do
+		in_ns curl -s "$u" | grep -q '^s3wwwd_site_requests_total{site="apex",code="3xx"} [1-9]' &&
+			return 0
+	done
+	return 1
+}
+check "/metrics counts the second site's requests under site=\"apex\"" site_counted
 
 # ---- 3: least privilege, secrets ----------------------------------------------------
 
