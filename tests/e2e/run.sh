@@ -156,15 +156,20 @@ cp "$SRCDIR/site/index.html" "$SRCDIR/site/s3wwwd.gif" "$WORK/site/"
 # The website rules come along: a WebsiteConfiguration document that the
 # seeding Job checks and uploads and s3wwwd reads from the bucket, and a
 # second site, by host name, that redirects everything elsewhere.
+WEBSITE_XML='<WebsiteConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><RoutingRules><RoutingRule>
+<Condition><KeyPrefixEquals>docs/</KeyPrefixEquals></Condition>
+<Redirect><ReplaceKeyPrefixWith>documents/</ReplaceKeyPrefixWith></Redirect>
+</RoutingRule></RoutingRules></WebsiteConfiguration>'
+# What the bucket should hold afterwards, byte for byte (a heredoc ends in a newline).
+mkdir -p "$WORK/expected"
+cp "$WORK/site/index.html" "$WORK/site/s3wwwd.gif" "$WORK/expected/"
+printf '%s\n' "$WEBSITE_XML" >"$WORK/expected/website.xml"
 cat >"$WORK/e2e.tfvars" <<EOF
 site_dir                     = "$WORK/site"
 seed_wait_seconds            = 120
 seed_active_deadline_seconds = 240
 website_document             = <<XML
-<WebsiteConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><RoutingRules><RoutingRule>
-<Condition><KeyPrefixEquals>docs/</KeyPrefixEquals></Condition>
-<Redirect><ReplaceKeyPrefixWith>documents/</ReplaceKeyPrefixWith></Redirect>
-</RoutingRule></RoutingRules></WebsiteConfiguration>
+$WEBSITE_XML
 XML
 sites = [{
   name    = "apex"
@@ -365,11 +370,11 @@ access_setup() {
 		"${m[@]}" admin policy attach e2e getonly-test --user getonly
 }
 if checked "mc: a second bucket and a GetObject-only control user in the cluster's MinIO" access_setup; then
-	python3 - "$WORK/setup.json" "$MINIO_URL" "$ROOT_PW" "$READER_PW" "$WRITER_PW" "$GETONLY_PW" "$WORK/site" <<-'EOF'
+	python3 - "$WORK/setup.json" "$MINIO_URL" "$ROOT_PW" "$READER_PW" "$WRITER_PW" "$GETONLY_PW" "$WORK/expected" <<-'EOF'
 		import json, sys
 		path, url, root, reader, writer, getonly, site = sys.argv[1:]
 		json.dump({"endpoint": url, "bucket": "s3wwwd-site", "other_bucket": "other-bucket",
-		           "site_dir": site, "site_files": ["index.html", "s3wwwd.gif"],
+		           "site_dir": site, "site_files": ["index.html", "s3wwwd.gif", "website.xml"],
 		           "root": ["minio-root", root], "reader": ["s3wwwd-reader", reader],
 		           "writer": ["s3wwwd-seed", writer], "getonly": ["getonly", getonly]},
 		          open(path, "w"))
