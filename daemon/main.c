@@ -13,6 +13,10 @@
 
 extern char **environ;
 
+/* The question and answer of an upgrade's check, as in daemon/master.c. */
+#define UPGRADE_PROBE_ENV "S3WWWD_UPGRADE_PROBE"
+#define UPGRADE_PROBE_ANSWER "s3wwwd-upgrade: fdnames"
+
 /* Flags whose values are secrets. */
 static const char *const secret_flags[] = {
 	"accessKey", "access-key", "secretKey", "secret-key", "session-token", NULL
@@ -137,6 +141,13 @@ run(int argc, char *argv[])
 			fprintf(stderr, "s3wwwd: warning: %s\n", cfg.warning);
 		fprintf(stderr, "s3wwwd: configuration %s is valid\n",
 		    cfg.path[0] != '\0' ? cfg.path : "(no file)");
+		/*
+		 * A master upgrading to this program asks whether it takes its
+		 * sockets by name (daemon/master.c, upgrade()); an older one
+		 * would not answer, and gets them the old way.
+		 */
+		if (getenv(UPGRADE_PROBE_ENV) != NULL)
+			printf("%s\n", UPGRADE_PROBE_ANSWER);
 		config_wipe(&cfg);
 		return 0;
 	}

@@ -91,10 +91,20 @@ struct worker_conf {
 	struct metrics_region *metrics;
 };
 
-/* What a worker serves on, and how it reports back to the master. */
+/*
+ * What a worker serves on, and how it reports back to the master.  The
+ * master owns every listening socket: a worker only borrows them, so that
+ * its exit never closes one (and never resets the connections queued in it).
+ */
 struct worker_fds {
-	int lfd;          /* the main listener, shared by all workers */
-	int ifd;          /* the ops listener, or -1 */
+	/* The main listener: this worker's own (one socket per worker slot,
+	 * SO_REUSEPORT), or the one socket every worker shares. */
+	int lfd;
+	/* Listeners being retired after the worker count went down: the
+	 * worker accepts from them too, until the master shuts them. */
+	const int *extra;
+	int nextra;
+	int ifd;          /* the ops listener, shared by all workers, or -1 */
 	int ready_fd;     /* write end of the master's readiness pipe */
 	int metrics_slot; /* this worker's counters in the metrics region */
 };

@@ -2,10 +2,19 @@
  * worker.c - the worker process: its epoll loop, accepting, signals and
  * the periodic tick that enforces connection deadlines.
  *
- * All workers accept on the same listening socket.  It is registered with
- * EPOLLEXCLUSIVE so that a new connection wakes one worker, not all of them.
- * On SIGTERM a worker stops accepting (the socket stays open in the master
- * and in the other generation), finishes what is in flight, and exits.
+ * A worker accepts on the listening socket the master gives its slot: its
+ * own when the master binds the address itself (one SO_REUSEPORT socket per
+ * worker slot, among which the kernel spreads new connections), or the one
+ * socket every worker shares when systemd passed it.  It is registered with
+ * EPOLLEXCLUSIVE so that, when shared, a new connection wakes one worker, not
+ * all of them.  When a reload lowered the worker count, the sockets of the
+ * slots that went away come as extra listeners, accepted from until the
+ * master has seen them empty and shut them.
+ *
+ * The master owns every listening socket.  On SIGTERM a worker stops
+ * accepting and closes its copies (the sockets stay open in the master, and
+ * what waits in their queues for the next worker of the slot), finishes what
+ * is in flight, and exits.
  */
 #include "worker.h"
 
@@ -38,6 +47,14 @@
 #include "upstream.h"
 
 #define TICK_MS 250
+/*
+ * Connections accepted per wakeup.  With a socket per worker it only bounds
+ * the time one wakeup spends accepting.  On a shared socket it does not
+ * decide the split either: with 2 workers and 16 or 64 connections opened at
+ * once, 1 left one worker with all or nearly all of them as 64 did, since
+ * the kernel wakes the first idle worker in the socket's wait queue, which
+ * is the same one again as soon as it is idle.
+ */
 #define ACCEPT_BATCH 64
 #define EMFILE_PAUSE_MS 100
 
@@ -68,23 +85,69 @@ ep_add(struct worker *w, int fd, uint32_t events, uint64_t data)
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+static uint64_t
+worker_listen_tag(int fd)
+{
+	return (uint64_t)(unsigned)fd << 3 | EV_TAG_LISTEN;
+}
+
 static void
 set_accepting(struct worker *w, int on)
 {
+	int i;
+
 	if (on == w->accepting)
 		return;
 	if (on) {
 		/* EPOLLEXCLUSIVE forbids EPOLL_CTL_MOD, so the fd is re-added. */
-		if (ep_add(w, w->lfd, EPOLLIN | EPOLLEXCLUSIVE, EV_TAG_LISTEN) == -1)
+		if (w->lfd != -1 &&
+		    ep_add(w, w->lfd, EPOLLIN | EPOLLEXCLUSIVE, worker_listen_tag(w->lfd)) == -1)
 			log_error("epoll add listener: %s", strerror(errno));
+		/*
+		 * Not exclusive: every worker holding a retired listener must
+		 * see it hang up when the master shuts it, to close its copy.
+		 * The master steers no new connection there, so the herd this
+		 * could wake is only the stragglers of a reload.
+		 */
+		for (i = 0; i < w->nextra; i++)
+			if (ep_add(w, w->extra[i], EPOLLIN, worker_listen_tag(w->extra[i])) == -1)
+				log_error("epoll add retired listener: %s", strerror(errno));
 		if (w->ifd != -1)
 			ep_add(w, w->ifd, EPOLLIN | EPOLLEXCLUSIVE, EV_TAG_ILISTEN);
 	} else {
-		epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->lfd, NULL);
+		if (w->lfd != -1)
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->lfd, NULL);
+		for (i = 0; i < w->nextra; i++)
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->extra[i], NULL);
 		if (w->ifd != -1)
 			epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->ifd, NULL);
 	}
 	w->accepting = on;
+}
+
+/*
+ * A listener no longer listens: the master shut it once its queue was empty
+ * (the socket of a worker slot that a reload removed).  Close our copy.
+ */
+static void
+worker_listener_gone(struct worker *w, int fd)
+{
+	int i;
+
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+	if (fd == w->lfd) {
+		w->lfd = -1;
+		log_warn("the main listener was shut; accepting on %d retired ones", w->nextra);
+		return;
+	}
+	for (i = 0; i < w->nextra; i++) {
+		if (w->extra[i] == fd) {
+			w->extra[i] = w->extra[--w->nextra];
+			break;
+		}
+	}
+	log_debug("a retired listener was shut; %d left", w->nextra);
 }
 
 static void
@@ -119,13 +182,19 @@ accept_some(struct worker *w, int lfd, int internal)
 		int fd, one = 1, lowat = 65536;
 
 		if (w->nconns >= w->conf->max_connections) {
-			/* Leave the rest in the backlog for a worker with room. */
+			/*
+			 * Leave the rest in the backlog: for another worker
+			 * when the socket is shared, for this one once it has
+			 * room when the socket is its own.
+			 */
 			set_accepting(w, 0);
 			return;
 		}
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			if (errno == EINVAL && !internal)
+				worker_listener_gone(w, lfd);
+			else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
 				log_error("accept: %s; pausing accepts", strerror(errno));
 				set_accepting(w, 0);
@@ -170,10 +239,14 @@ start_drain(struct worker *w)
 	 * Give up our reference to the listening sockets, so that once the
 	 * master and every worker have done the same after SIGTERM the kernel
 	 * refuses new connections instead of queueing them for no one.  On a
-	 * reload the master and the new generation still hold them.
+	 * reload the master still holds them, and what waits in their queues
+	 * is for the new generation.
 	 */
-	close(w->lfd);
+	if (w->lfd != -1)
+		close(w->lfd);
 	w->lfd = -1;
+	while (w->nextra > 0)
+		close(w->extra[--w->nextra]);
 	if (w->ifd != -1) {
 		close(w->ifd);
 		w->ifd = -1;
@@ -218,7 +291,7 @@ on_tick(struct worker *w)
 		next = c->next;
 		conn_tick(c);
 	}
-	if (!w->accepting && !w->draining && w->lfd != -1 &&
+	if (!w->accepting && !w->draining &&
 	    w->nconns < w->conf->max_connections &&
 	    w->now_ms >= w->accept_resume_ms)
 		set_accepting(w, 1);
@@ -273,7 +346,7 @@ dispatch(struct worker *w, const struct epoll_event *ev)
 		break;
 	case EV_TAG_LISTEN:
 		if (w->accepting)
-			accept_some(w, w->lfd, 0);
+			accept_some(w, (int)(d >> 3), 0);
 		break;
 	case EV_TAG_ILISTEN:
 		if (w->accepting)
@@ -314,6 +387,15 @@ worker_main(const struct worker_conf *conf, const struct worker_fds *fds)
 	w->conf = conf;
 	w->handler = &serve_handler;
 	w->lfd = fds->lfd;
+	if (fds->nextra > 0) {
+		w->extra = calloc((size_t)fds->nextra, sizeof(*w->extra));
+		if (w->extra == NULL) {
+			log_error("worker setup failed: out of memory");
+			_exit(1);
+		}
+		memcpy(w->extra, fds->extra, (size_t)fds->nextra * sizeof(*w->extra));
+		w->nextra = fds->nextra;
+	}
 	w->ifd = fds->ifd;
 	w->ops_listener = fds->ifd != -1;
 	w->tls = conf->tls;
@@ -393,6 +475,7 @@ worker_main(const struct worker_conf *conf, const struct worker_fds *fds)
 		free(x);
 	}
 	upstream_cleanup(&w->up);
+	free(w->extra);
 	if (w->caching)
 		cache_free(&w->cache);
 	_exit(0);

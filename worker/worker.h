@@ -1,7 +1,7 @@
 /*
- * worker.h - a worker process: one epoll loop that accepts on the shared
- * listening socket, parses requests, and streams objects from S3 through
- * libcurl's multi-socket interface.
+ * worker.h - a worker process: one epoll loop that accepts on its listening
+ * socket (its own, or one shared by all workers), parses requests, and
+ * streams objects from S3 through libcurl's multi-socket interface.
  */
 #ifndef S3WWWD_WORKER_H
 #define S3WWWD_WORKER_H
@@ -18,7 +18,11 @@
 struct conn;
 struct xfer;
 
-/* epoll data tags: pointers are 8-aligned, so the low bits are free. */
+/*
+ * epoll data tags: pointers are 8-aligned, so the low bits are free.  A
+ * main listener's tag carries its descriptor above the low bits, as a
+ * libcurl socket's does, since a worker may accept on several.
+ */
 #define EV_TAG_CONN 0u
 #define EV_TAG_LISTEN 1u
 #define EV_TAG_SIGNAL 2u
@@ -33,7 +37,9 @@ struct worker {
 	const struct worker_conf *conf;
 	const struct conn_handler *handler; /* what answers a parsed request */
 	int epfd;
-	int lfd;          /* main listener, shared with the other workers */
+	int lfd;          /* main listener (own or shared), -1 once closed */
+	int *extra;       /* listeners being retired: accepted from until shut */
+	int nextra;
 	int ifd;          /* internal listener for ops paths, or -1 */
 	int ops_listener; /* there is one: the ops paths answer only there */
 	int sigfd;

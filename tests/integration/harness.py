@@ -1078,3 +1078,71 @@ class TLSMinIO(MinIO):
             return False
         finally:
             conn.close()
+
+
+# ---------------------------------------------------------------------------
+# sockets per process (test_balance.py): who holds which connection
+
+def port_sockets(port, state):
+    """Inodes of the TCP sockets (IPv4 and IPv6) with local port `port` in
+    `state`, as /proc/net/tcp writes it: "01" established, "0A" listening."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            p = line.split()
+            if p[3] == state and int(p[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(int(p[9]))
+    return inodes
+
+
+def fd_sockets(pid):
+    """{fd: socket inode} of the sockets `pid` has open."""
+    out = {}
+    try:
+        names = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return out
+    for fd in names:
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        m = re.match(r"socket:\[(\d+)\]$", target)
+        if m:
+            out[int(fd)] = int(m.group(1))
+    return out
+
+
+def connections_per_process(pids, port):
+    """{pid: client connections to local port `port` that pid holds}, the
+    way bench/bench.py counts them: its sockets in /proc/PID/fd that are
+    established connections on that port in /proc/net/tcp."""
+    established = port_sockets(port, "01")
+    return {p: len(set(fd_sockets(p).values()) & established) for p in pids}
+
+
+def polled_listeners(pid, port):
+    """Inodes of the listening sockets on `port` that `pid` waits on: those
+    registered in one of its epoll instances (/proc/PID/fdinfo of an
+    eventpoll descriptor lists the watched descriptors as "tfd:")."""
+    listening = port_sockets(port, "0A")
+    socks = fd_sockets(pid)
+    watched = set()
+    try:
+        names = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return set()
+    for fd in names:
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) != "anon_inode:[eventpoll]":
+                continue
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                watched |= {int(x) for x in re.findall(r"^tfd:\s*(\d+)", f.read(), re.M)}
+        except OSError:
+            continue
+    return {socks[fd] for fd in watched if fd in socks and socks[fd] in listening}
