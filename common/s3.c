@@ -291,6 +291,19 @@ s3_endpoint_init(struct s3_endpoint *ep, const char *url,
 	return 0;
 }
 
+int
+s3_endpoint_origin(const struct s3_endpoint *ep, char *out, size_t outsz)
+{
+	int n;
+
+	if (ep->virtual_host)
+		n = snprintf(out, outsz, "%s://%s.%s/", ep->https ? "https" : "http",
+		    ep->bucket, ep->host);
+	else
+		n = snprintf(out, outsz, "%s://%s/", ep->https ? "https" : "http", ep->host);
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
 static int
 line_valid(const char *s)
 {
@@ -356,13 +369,36 @@ query_valid(const char *q)
 	return 1;
 }
 
+/*
+ * Append n bytes of s to dst (dstsz bytes, *len used), keeping it
+ * NUL-terminated; -1 when they do not fit.  The request is assembled with
+ * this rather than snprintf(), which would parse a format string a dozen
+ * times for every request a worker signs.
+ */
+static int
+s3_put(char *dst, size_t dstsz, size_t *len, const char *s, size_t n)
+{
+	if (n >= dstsz - *len)
+		return -1;
+	memcpy(dst + *len, s, n);
+	*len += n;
+	dst[*len] = '\0';
+	return 0;
+}
+
+static int
+s3_puts(char *dst, size_t dstsz, size_t *len, const char *s)
+{
+	return s3_put(dst, dstsz, len, s, strlen(s));
+}
+
 static int
 add_line(char *dst, size_t dstsz, const char *name, const char *value)
 {
-	int n;
+	size_t len = 0;
 
-	n = snprintf(dst, dstsz, "%s: %s", name, value);
-	return (n < 0 || (size_t)n >= dstsz) ? -1 : 0;
+	return s3_puts(dst, dstsz, &len, name) == -1 || s3_put(dst, dstsz, &len, ": ", 2) == -1 ||
+	    s3_puts(dst, dstsz, &len, value) == -1 ? -1 : 0;
 }
 
 /*
@@ -383,9 +419,9 @@ s3_request_build(struct s3_request *req, struct sigv4_ctx *sig,
 	char auth[SIGV4_AUTH_MAX];
 	char *chain[S3_HDR_MAX + 4];
 	const char *uri;
-	size_t nhdrs, nextra, pathoff, ulen, i;
+	size_t nhdrs, nextra, pathoff, ulen, hlen, i;
 	ssize_t r;
-	int n, nchain;
+	int nchain;
 
 	if (req == NULL)
 		return -1;
@@ -412,31 +448,30 @@ s3_request_build(struct s3_request *req, struct sigv4_ctx *sig,
 	if (amzdate[0] == '\0')
 		return -1;
 
-	if (ep->virtual_host)
-		n = snprintf(host, sizeof(host), "%s.%s", ep->bucket, ep->host);
-	else
-		n = snprintf(host, sizeof(host), "%s", ep->host);
-	if (n < 0 || (size_t)n >= sizeof(host))
+	hlen = 0;
+	if ((ep->virtual_host && (s3_puts(host, sizeof(host), &hlen, ep->bucket) == -1 ||
+	    s3_put(host, sizeof(host), &hlen, ".", 1) == -1)) ||
+	    s3_puts(host, sizeof(host), &hlen, ep->host) == -1)
 		return -1;
 
 	/* The URL without its query first: its path is what gets signed. */
-	n = snprintf(req->url, sizeof(req->url), "%s://%s",
-	    ep->https ? "https" : "http", host);
-	if (n < 0 || (size_t)n >= sizeof(req->url))
-		return -1;
-	pathoff = (size_t)n;
-	n = snprintf(req->url + pathoff, sizeof(req->url) - pathoff, "%s%s%s/",
-	    ep->base_path, ep->virtual_host ? "" : "/",
-	    ep->virtual_host ? "" : ep->bucket);
-	if (n < 0 || (size_t)n >= sizeof(req->url) - pathoff)
+	ulen = 0;
+	if (s3_puts(req->url, sizeof(req->url), &ulen, ep->https ? "https://" : "http://") == -1 ||
+	    s3_put(req->url, sizeof(req->url), &ulen, host, hlen) == -1)
 		goto toolong;
-	ulen = pathoff + (size_t)n;
+	pathoff = ulen;
+	if (s3_puts(req->url, sizeof(req->url), &ulen, ep->base_path) == -1 ||
+	    (!ep->virtual_host && (s3_put(req->url, sizeof(req->url), &ulen, "/", 1) == -1 ||
+	    s3_puts(req->url, sizeof(req->url), &ulen, ep->bucket) == -1)) ||
+	    s3_put(req->url, sizeof(req->url), &ulen, "/", 1) == -1)
+		goto toolong;
 	r = sigv4_uri_encode(key, keylen, req->url + ulen,
 	    sizeof(req->url) - ulen, 1);
 	if (r == -1)
 		goto toolong;
 	ulen += (size_t)r;
 	uri = req->url + pathoff;
+	req->target_off = pathoff;
 
 	nhdrs = 0;
 	hdrs[nhdrs].name = "host";
@@ -463,12 +498,9 @@ s3_request_build(struct s3_request *req, struct sigv4_ctx *sig,
 	    amzdate, auth, sizeof(auth)) == -1)
 		goto toolong;
 
-	if (query != NULL) {
-		n = snprintf(req->url + ulen, sizeof(req->url) - ulen, "?%s",
-		    query);
-		if (n < 0 || (size_t)n >= sizeof(req->url) - ulen)
-			goto toolong;
-	}
+	if (query != NULL && (s3_put(req->url, sizeof(req->url), &ulen, "?", 1) == -1 ||
+	    s3_puts(req->url, sizeof(req->url), &ulen, query) == -1))
+		goto toolong;
 
 	/*
 	 * An unsigned request carries no x-amz-date or payload hash: they only
@@ -493,10 +525,10 @@ s3_request_build(struct s3_request *req, struct sigv4_ctx *sig,
 		chain[nchain++] = req->token_line;
 	}
 	for (i = 0; i < nextra; i++) {
+		size_t llen = 0;
+
 		/* Sent exactly as given; the signature used its trimmed value. */
-		n = snprintf(req->lines[3 + i], sizeof(req->lines[3 + i]), "%s",
-		    extra[i]);
-		if (n < 0 || (size_t)n >= sizeof(req->lines[3 + i]))
+		if (s3_puts(req->lines[3 + i], sizeof(req->lines[3 + i]), &llen, extra[i]) == -1)
 			goto toolong;
 		chain[nchain++] = req->lines[3 + i];
 	}

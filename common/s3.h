@@ -50,6 +50,15 @@ int s3_endpoint_init(struct s3_endpoint *ep, const char *url,
     size_t errsz);
 
 /*
+ * The URL of the endpoint's origin, "http(s)://host/" with the bucket's
+ * label in front of the host for virtual-host style: the part of every
+ * request URL before its request target (s3_request's target_off), which
+ * a caller may hand to libcurl once, parsed, and then only the target per
+ * request.  Returns 0, or -1 if it does not fit in outsz.
+ */
+int s3_endpoint_origin(const struct s3_endpoint *ep, char *out, size_t outsz);
+
+/*
  * A request ready to hand to libcurl.  slist[0] .. slist[nlines - 1] form
  * the header chain; their data points into lines, token_line or a constant
  * "Expect:" line.  Set CURLOPT_PATH_AS_IS on the handle: otherwise curl
@@ -58,6 +67,7 @@ int s3_endpoint_init(struct s3_endpoint *ep, const char *url,
  */
 struct s3_request {
 	char url[S3_URL_MAX];
+	size_t target_off; /* url + target_off: the path and query, as sent */
 	char lines[S3_HDR_MAX][SIGV4_AUTH_MAX + 64]; /* "Name: value" */
 	struct curl_slist slist[S3_HDR_MAX + 4];      /* chain over lines */
 	int nlines;

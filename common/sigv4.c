@@ -8,7 +8,6 @@
  * one-shot SHA256() and HMAC() of OpenSSL 3 look the algorithm up in the
  * provider tables on every call, which cost more than the hashing itself.
  */
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -117,7 +116,14 @@ sbuf_adds(struct sbuf *b, const char *s)
 static void
 sbuf_addc(struct sbuf *b, char c)
 {
-	sbuf_add(b, &c, 1);
+	if (b->err)
+		return;
+	if (b->sz - b->len < 2) {
+		b->err = 1;
+		return;
+	}
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
 }
 
 static void
@@ -205,17 +211,33 @@ sigv4_clear(struct sigv4_ctx *ctx)
 	explicit_bzero(h, sizeof(*h));
 }
 
+/*
+ * The last date formatted, per thread: a worker signs thousands of requests
+ * within the same second, and gmtime_r() takes glibc's time zone lock.
+ */
+static _Thread_local struct {
+	time_t t;
+	char s[SIGV4_AMZDATE_LEN + 1];
+} amzdate_last;
+
 void
 sigv4_amzdate(time_t t, char *out)
 {
 	struct tm tm;
 
+	if (amzdate_last.s[0] != '\0' && amzdate_last.t == t) {
+		memcpy(out, amzdate_last.s, sizeof(amzdate_last.s));
+		return;
+	}
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(out, SIGV4_AMZDATE_LEN + 1, "%Y%m%dT%H%M%SZ", &tm) !=
 	    SIGV4_AMZDATE_LEN) {
 		/* An empty date makes sigv4_sign() refuse instead of lying. */
 		out[0] = '\0';
+		return;
 	}
+	amzdate_last.t = t;
+	memcpy(amzdate_last.s, out, sizeof(amzdate_last.s));
 }
 
 ssize_t
@@ -511,28 +533,39 @@ hdr_name_cmp(const char *a, const char *b)
 static void
 sbuf_add_lower(struct sbuf *b, const char *s)
 {
-	for (; *s != '\0'; s++)
-		sbuf_addc(b, ascii_lower(*s));
+	size_t n = strlen(s), i;
+
+	if (b->err)
+		return;
+	if (n >= b->sz - b->len) {
+		b->err = 1;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		b->p[b->len + i] = ascii_lower(s[i]);
+	b->len += n;
+	b->p[b->len] = '\0';
 }
 
-/* Trim the value and fold every run of white space into a single space. */
+/*
+ * Trim the value and fold every run of white space into a single space,
+ * copying the runs between them whole.
+ */
 static void
 sbuf_add_folded(struct sbuf *b, const char *v)
 {
-	int space;
+	const char *run;
 
 	while (is_hws(*v))
 		v++;
-	space = 0;
-	for (; *v != '\0'; v++) {
-		if (is_hws(*v)) {
-			space = 1;
-			continue;
-		}
-		if (space)
+	while (*v != '\0') {
+		for (run = v; *v != '\0' && !is_hws(*v); v++)
+			;
+		sbuf_add(b, run, (size_t)(v - run));
+		while (is_hws(*v))
+			v++;
+		if (*v != '\0')
 			sbuf_addc(b, ' ');
-		space = 0;
-		sbuf_addc(b, *v);
 	}
 }
 
@@ -651,25 +684,41 @@ amzdate_valid(const char *d)
 	return 1;
 }
 
+/* The credential scope: date/region/service/aws4_request. */
+static void
+sigv4_add_scope(struct sbuf *b, const struct sigv4_ctx *ctx, const char *amzdate)
+{
+	sbuf_add(b, amzdate, 8);
+	sbuf_addc(b, '/');
+	sbuf_adds(b, ctx->region);
+	sbuf_addc(b, '/');
+	sbuf_adds(b, ctx->service);
+	sbuf_adds(b, "/aws4_request");
+}
+
 ssize_t
 sigv4_string_to_sign(const struct sigv4_ctx *ctx, const char *amzdate,
     const char *canonical, size_t canonlen, char *out, size_t outsz)
 {
 	char hash[2 * SHA256_DIGEST_LENGTH + 1];
-	int n;
+	struct sbuf b = { out, outsz, 0, 0 };
 
 	if (ctx == NULL || !amzdate_valid(amzdate) || canonical == NULL ||
 	    out == NULL || outsz == 0)
 		return -1;
 	sigv4_sha256_hex(canonical, canonlen, hash);
-	n = snprintf(out, outsz,
-	    SIGV4_ALGORITHM "\n%s\n%.8s/%s/%s/aws4_request\n%s", amzdate,
-	    amzdate, ctx->region, ctx->service, hash);
-	if (n < 0 || (size_t)n >= outsz) {
+	/* Piece by piece: snprintf() would parse its format on every request. */
+	sbuf_adds(&b, SIGV4_ALGORITHM "\n");
+	sbuf_add(&b, amzdate, SIGV4_AMZDATE_LEN);
+	sbuf_addc(&b, '\n');
+	sigv4_add_scope(&b, ctx, amzdate);
+	sbuf_addc(&b, '\n');
+	sbuf_add(&b, hash, 2 * SHA256_DIGEST_LENGTH);
+	if (b.err) {
 		out[0] = '\0';
 		return -1;
 	}
-	return n;
+	return (ssize_t)b.len;
 }
 
 static int
@@ -778,9 +827,9 @@ sigv4_sign(struct sigv4_ctx *ctx, const char *method, const char *uri,
 	char sighex[2 * SHA256_DIGEST_LENGTH + 1];
 	unsigned char sig[SHA256_DIGEST_LENGTH];
 	const struct sigv4_header *h;
+	struct sbuf ab;
 	ssize_t clen, slen;
 	size_t i;
-	int n;
 
 	if (auth == NULL || authsz == 0)
 		return -1;
@@ -825,11 +874,19 @@ sigv4_sign(struct sigv4_ctx *ctx, const char *method, const char *uri,
 	}
 	sighex[2 * sizeof(sig)] = '\0';
 
-	n = snprintf(auth, authsz, SIGV4_ALGORITHM
-	    " Credential=%s/%.8s/%s/%s/aws4_request, SignedHeaders=%s, Signature=%s",
-	    ctx->access_key, amzdate, ctx->region, ctx->service, signed_headers,
-	    sighex);
-	if (n < 0 || (size_t)n >= authsz) {
+	ab.p = auth;
+	ab.sz = authsz;
+	ab.len = 0;
+	ab.err = 0;
+	sbuf_adds(&ab, SIGV4_ALGORITHM " Credential=");
+	sbuf_adds(&ab, ctx->access_key);
+	sbuf_addc(&ab, '/');
+	sigv4_add_scope(&ab, ctx, amzdate);
+	sbuf_adds(&ab, ", SignedHeaders=");
+	sbuf_adds(&ab, signed_headers);
+	sbuf_adds(&ab, ", Signature=");
+	sbuf_add(&ab, sighex, 2 * sizeof(sig));
+	if (ab.err) {
 		auth[0] = '\0';
 		return -1;
 	}

@@ -83,6 +83,41 @@ resp_append(struct xfer *x, const char *p, size_t n)
 	x->out_len += n;
 }
 
+/*
+ * The pieces of a head, appended without printf: a response head is
+ * written for every request, and vsnprintf() parsing its format for each
+ * line was a visible part of a small response's cost.
+ */
+static void
+resp_puts(struct xfer *x, const char *s)
+{
+	resp_append(x, s, strlen(s));
+}
+
+/* "Name: value\r\n". */
+static void
+resp_header(struct xfer *x, const char *name, const char *value)
+{
+	resp_puts(x, name);
+	resp_append(x, ": ", 2);
+	resp_puts(x, value);
+	resp_append(x, "\r\n", 2);
+}
+
+/* A number in decimal. */
+static void
+resp_u64(struct xfer *x, unsigned long long v)
+{
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	resp_append(x, buf + i, sizeof(buf) - i);
+}
+
 void
 resp_cors(struct conn *c)
 {
@@ -99,20 +134,27 @@ resp_cors(struct conn *c)
 void
 resp_head_start(struct conn *c, int status)
 {
+	struct xfer *x = c->x;
+
 	c->status = status;
-	resp_printf(c->x, "HTTP/1.1 %d %s\r\nServer: s3wwwd\r\nDate: %s\r\n", status,
-	    resp_reason(status), c->w->date);
+	resp_append(x, "HTTP/1.1 ", 9);
+	resp_u64(x, (unsigned long long)(status >= 0 ? status : 0));
+	resp_append(x, " ", 1);
+	resp_puts(x, resp_reason(status));
+	resp_puts(x, "\r\nServer: s3wwwd\r\nDate: ");
+	resp_puts(x, c->w->date);
+	resp_append(x, "\r\n", 2);
 }
 
 void
 resp_head_end(struct conn *c)
 {
 	if (!c->keep_alive)
-		resp_printf(c->x, "Connection: close\r\n\r\n");
+		resp_puts(c->x, "Connection: close\r\n\r\n");
 	else if (c->x->req.version_minor == 0)
-		resp_printf(c->x, "Connection: keep-alive\r\n\r\n");
+		resp_puts(c->x, "Connection: keep-alive\r\n\r\n");
 	else
-		resp_printf(c->x, "\r\n");
+		resp_append(c->x, "\r\n", 2);
 }
 
 /*
@@ -130,10 +172,12 @@ resp_send(struct conn *c, int status, const char *ctype, const char *extra, cons
 		c->keep_alive = 0;
 	resp_head_start(c, status);
 	if (extra != NULL)
-		resp_printf(x, "%s", extra);
+		resp_puts(x, extra);
 	resp_cors(c);
-	resp_printf(x, "Content-Type: %s\r\nContent-Length: %zu\r\n"
-	    "X-Content-Type-Options: nosniff\r\n", ctype, blen);
+	resp_header(x, "Content-Type", ctype);
+	resp_puts(x, "Content-Length: ");
+	resp_u64(x, blen);
+	resp_puts(x, "\r\nX-Content-Type-Options: nosniff\r\n");
 	resp_head_end(c);
 	if (c->method != HTTP_M_HEAD && status != 304 && status != 204) {
 		resp_append(x, body, blen);
@@ -160,11 +204,15 @@ resp_error(struct conn *c, int status, const char *detail)
 int
 resp_header_index(const char *name, size_t len)
 {
+	/* The names' lengths, so that most lines of S3's head cost one compare. */
+	static size_t lens[UH_N];
 	int i;
 
+	if (lens[0] == 0)
+		for (i = 0; i < UH_N; i++)
+			lens[i] = strlen(resp_header_names[i]);
 	for (i = 0; i < UH_N; i++)
-		if (strlen(resp_header_names[i]) == len &&
-		    strncasecmp(resp_header_names[i], name, len) == 0)
+		if (lens[i] == len && strncasecmp(resp_header_names[i], name, len) == 0)
 			return i;
 	return -1;
 }
@@ -209,7 +257,7 @@ add_rules(struct xfer *x, const struct site_header *const *hs, int n,
 
 	for (i = 0; i < n; i++)
 		if (hs[i]->override || !has(from, hs[i]->name))
-			resp_printf(x, "%s: %s\r\n", hs[i]->name, hs[i]->value);
+			resp_header(x, hs[i]->name, hs[i]->value);
 }
 
 /* Did S3's answer (the xfer's headers) have this header? */
@@ -258,13 +306,13 @@ resp_stream_head(struct conn *c, int status)
 			continue;
 		if (nh > 0 && overridden(hs, nh, resp_header_names[i]))
 			continue;
-		resp_printf(x, "%s: %s\r\n", resp_header_names[i], x->uh[i]);
+		resp_header(x, resp_header_names[i], x->uh[i]);
 	}
 	add_rules(x, hs, nh, s3_has, x);
 	if (status != 304 && x->uh[UH_CTYPE][0] == '\0')
-		resp_printf(x, "Content-Type: application/octet-stream\r\n");
+		resp_puts(x, "Content-Type: application/octet-stream\r\n");
 	if (status != 304)
-		resp_printf(x, "Accept-Ranges: bytes\r\n");
+		resp_puts(x, "Accept-Ranges: bytes\r\n");
 	resp_cors(c);
 	resp_head_end(c);
 	x->up_streaming = 1;
@@ -300,17 +348,24 @@ resp_cached(struct conn *c, struct cache_entry *e)
 			continue;
 		if (nh > 0 && overridden(hs, nh, resp_header_names[resp_cache_uh[i]]))
 			continue;
-		resp_printf(x, "%s: %s\r\n", resp_header_names[resp_cache_uh[i]], e->hdr[i]);
+		resp_header(x, resp_header_names[resp_cache_uh[i]], e->hdr[i]);
 	}
 	add_rules(x, hs, nh, cached_has, e);
 	if (st != 304) {
 		if (e->hdr[CH_CTYPE][0] == '\0')
-			resp_printf(x, "Content-Type: application/octet-stream\r\n");
-		if (st == 206)
-			resp_printf(x, "Content-Range: bytes %lld-%lld/%zu\r\n", (long long)start,
-			    (long long)end, e->size);
-		resp_printf(x, "Content-Length: %lld\r\nAccept-Ranges: bytes\r\n",
-		    (long long)(end - start + 1));
+			resp_puts(x, "Content-Type: application/octet-stream\r\n");
+		if (st == 206) {
+			resp_puts(x, "Content-Range: bytes ");
+			resp_u64(x, (unsigned long long)start);
+			resp_append(x, "-", 1);
+			resp_u64(x, (unsigned long long)end);
+			resp_append(x, "/", 1);
+			resp_u64(x, e->size);
+			resp_append(x, "\r\n", 2);
+		}
+		resp_puts(x, "Content-Length: ");
+		resp_u64(x, (unsigned long long)(end - start + 1));
+		resp_puts(x, "\r\nAccept-Ranges: bytes\r\n");
 	}
 	resp_cors(c);
 	resp_head_end(c);

@@ -5,7 +5,6 @@
 #include "upstream.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -192,6 +191,29 @@ write_cb(char *p, size_t size, size_t n, void *userp)
 	return r;
 }
 
+/*
+ * The site's origin as a parsed URL, or NULL when a proxy applies to the
+ * site (a proxy is sent the whole URL, which only CURLOPT_URL gives it) or
+ * libcurl cannot parse it; such a site's requests hand libcurl their
+ * whole URL instead, as before.
+ */
+static CURLU *
+origin_new(const struct upstream *u, const struct s3_endpoint *ep)
+{
+	const char *proxy = ep->https ? u->proxy_https : u->proxy_http;
+	char url[sizeof(ep->bucket) + sizeof(ep->host) + 16];
+	CURLU *h;
+
+	if ((proxy != NULL && proxy[0] != '\0') || s3_endpoint_origin(ep, url, sizeof(url)) == -1)
+		return NULL;
+	h = curl_url();
+	if (h != NULL && curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK) {
+		curl_url_cleanup(h);
+		h = NULL;
+	}
+	return h;
+}
+
 int
 upstream_init(struct upstream *u, int epfd, uint64_t tag, const struct worker_conf *conf,
     const struct upstream_ops *ops, void *owner)
@@ -219,7 +241,21 @@ upstream_init(struct upstream *u, int epfd, uint64_t tag, const struct worker_co
 		u->proxy_http = getenv("all_proxy");
 	if (u->proxy_https == NULL)
 		u->proxy_https = getenv("all_proxy");
+	/*
+	 * libcurl reads no_proxy and NO_PROXY on every transfer unless
+	 * CURLOPT_NOPROXY is set, so it is always set: an empty list means
+	 * what the variables' absence means.
+	 */
 	u->noproxy = getenv("no_proxy");
+	if (u->noproxy == NULL)
+		u->noproxy = getenv("NO_PROXY");
+	if (u->noproxy == NULL)
+		u->noproxy = "";
+	u->origin = calloc((size_t)(conf->nsites > 0 ? conf->nsites : 1), sizeof(*u->origin));
+	if (u->origin == NULL)
+		return -1;
+	for (i = 0; i < conf->nsites; i++)
+		u->origin[i] = origin_new(u, &conf->sites[i].ep);
 	u->multi = curl_multi_init();
 	if (u->multi == NULL)
 		return -1;
@@ -251,6 +287,13 @@ upstream_cleanup(struct upstream *u)
 			sigv4_clear(&u->sig[i]);
 		free(u->sig);
 		u->sig = NULL;
+	}
+	if (u->origin != NULL) {
+		for (i = 0; i < u->conf->nsites; i++)
+			if (u->origin[i] != NULL)
+				curl_url_cleanup(u->origin[i]);
+		free(u->origin);
+		u->origin = NULL;
 	}
 }
 
@@ -289,13 +332,58 @@ after_curl(struct upstream *u)
 	}
 }
 
+/*
+ * The handle's options that do not change from one request to the next:
+ * set when the handle is made, and again when it moves to another site
+ * (its TLS settings, proxy and origin follow it).
+ */
+static int
+xfer_handle(struct upstream *u, struct upstream_xfer *ux, int site)
+{
+	const struct worker_site *ws = &u->conf->sites[site];
+	const char *proxy = ws->ep.https ? u->proxy_https : u->proxy_http;
+
+	if (ux->easy == NULL) {
+		ux->easy = curl_easy_init();
+		if (ux->easy == NULL)
+			return -1;
+		curl_easy_setopt(ux->easy, CURLOPT_HEADERFUNCTION, header_cb);
+		curl_easy_setopt(ux->easy, CURLOPT_WRITEFUNCTION, write_cb);
+		curl_easy_setopt(ux->easy, CURLOPT_OPENSOCKETFUNCTION, open_cb);
+		curl_easy_setopt(ux->easy, CURLOPT_OPENSOCKETDATA, u);
+		curl_easy_setopt(ux->easy, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
+		curl_easy_setopt(ux->easy, CURLOPT_CLOSESOCKETDATA, u);
+		curl_easy_setopt(ux->easy, CURLOPT_NOPROXY, u->noproxy);
+		curl_easy_setopt(ux->easy, CURLOPT_HEADERDATA, ux);
+		curl_easy_setopt(ux->easy, CURLOPT_WRITEDATA, ux);
+		curl_easy_setopt(ux->easy, CURLOPT_PRIVATE, ux);
+	}
+	if (ux->tls_site == site + 1)
+		return 0;
+	if (s3curl_defaults(ux->easy, u->conf->connect_timeout_ms, ws->tls_verify,
+	    ws->ca_bundle) == -1)
+		return -1;
+	curl_easy_setopt(ux->easy, CURLOPT_PROXY, proxy != NULL ? proxy : "");
+	/*
+	 * Clearing the URL string makes libcurl 7.88 derive it again from the
+	 * new origin; it would otherwise go on reporting the string of the
+	 * handle's first transfer as the URL (in CURLINFO_EFFECTIVE_URL and
+	 * its messages), though it connects to what the CURLU says.
+	 */
+	curl_easy_setopt(ux->easy, CURLOPT_URL, (char *)NULL);
+	curl_easy_setopt(ux->easy, CURLOPT_CURLU, u->origin[site]);
+	if (u->origin[site] == NULL)
+		curl_easy_setopt(ux->easy, CURLOPT_REQUEST_TARGET, (char *)NULL);
+	ux->tls_site = site + 1;
+	return 0;
+}
+
 int
 upstream_start(struct upstream *u, struct upstream_xfer *ux, void *ctx, int site,
     const char *method, const char *key, size_t keylen, const char *query,
     const char *const *fwd, time_t now_wall, uint64_t now_ms)
 {
-	const struct worker_conf *conf = u->conf;
-	const struct worker_site *ws = &conf->sites[site];
+	const struct worker_site *ws = &u->conf->sites[site];
 	struct curl_slist *tail;
 	int i, head = strcmp(method, "HEAD") == 0;
 
@@ -307,39 +395,19 @@ upstream_start(struct upstream *u, struct upstream_xfer *ux, void *ctx, int site
 	for (tail = &ux->s3.slist[0]; tail->next != NULL; tail = tail->next)
 		;
 	for (i = 0; fwd != NULL && fwd[i] != NULL && i < UPSTREAM_FWD_MAX; i++) {
-		snprintf(ux->fwd_lines[i], sizeof(ux->fwd_lines[i]), "%s", fwd[i]);
+		size_t n = strlen(fwd[i]);
+
+		if (n >= sizeof(ux->fwd_lines[i]))
+			n = sizeof(ux->fwd_lines[i]) - 1;
+		memcpy(ux->fwd_lines[i], fwd[i], n);
+		ux->fwd_lines[i][n] = '\0';
 		ux->fwd[i].data = ux->fwd_lines[i];
 		ux->fwd[i].next = NULL;
 		tail->next = &ux->fwd[i];
 		tail = &ux->fwd[i];
 	}
-	if (ux->easy == NULL) {
-		ux->easy = curl_easy_init();
-		if (ux->easy == NULL)
-			return -1;
-		/* Options that never change are set once per handle. */
-		curl_easy_setopt(ux->easy, CURLOPT_HEADERFUNCTION, header_cb);
-		curl_easy_setopt(ux->easy, CURLOPT_WRITEFUNCTION, write_cb);
-		curl_easy_setopt(ux->easy, CURLOPT_OPENSOCKETFUNCTION, open_cb);
-		curl_easy_setopt(ux->easy, CURLOPT_OPENSOCKETDATA, u);
-		curl_easy_setopt(ux->easy, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
-		curl_easy_setopt(ux->easy, CURLOPT_CLOSESOCKETDATA, u);
-		if (u->noproxy != NULL)
-			curl_easy_setopt(ux->easy, CURLOPT_NOPROXY, u->noproxy);
-		curl_easy_setopt(ux->easy, CURLOPT_HEADERDATA, ux);
-		curl_easy_setopt(ux->easy, CURLOPT_WRITEDATA, ux);
-		curl_easy_setopt(ux->easy, CURLOPT_PRIVATE, ux);
-	}
-	/* A handle serves one site after another: the TLS settings follow it. */
-	if (ux->tls_site != site + 1) {
-		const char *proxy = ws->ep.https ? u->proxy_https : u->proxy_http;
-
-		if (s3curl_defaults(ux->easy, conf->connect_timeout_ms, ws->tls_verify,
-		    ws->ca_bundle) == -1)
-			return -1;
-		curl_easy_setopt(ux->easy, CURLOPT_PROXY, proxy != NULL ? proxy : "");
-		ux->tls_site = site + 1;
-	}
+	if (xfer_handle(u, ux, site) == -1)
+		return -1;
 	/*
 	 * libcurl reads the response in buffer-sized recv() calls and keeps
 	 * the buffer for the whole transfer, plus a copy of what is unread
@@ -349,7 +417,19 @@ upstream_start(struct upstream *u, struct upstream_xfer *ux, void *ctx, int site
 	 */
 	curl_easy_setopt(ux->easy, CURLOPT_BUFFERSIZE, u->active < UPSTREAM_BIG_XFERS ?
 	    (long)UPSTREAM_BIG_BUFFER : (long)CURL_MAX_WRITE_SIZE);
-	curl_easy_setopt(ux->easy, CURLOPT_URL, ux->s3.url);
+	/*
+	 * With the origin parsed once, only the path and query are given per
+	 * request: libcurl would otherwise parse the whole URL (scheme, host,
+	 * port, path) on every transfer.  They go in as the request target,
+	 * one string already built and signed, rather than into the CURLU:
+	 * that one is shared by the site's handles and never changes, while
+	 * setting its path and query instead would copy both per request and
+	 * have libcurl format "?query" back onto the path.
+	 */
+	if (u->origin[site] != NULL)
+		curl_easy_setopt(ux->easy, CURLOPT_REQUEST_TARGET, ux->s3.url + ux->s3.target_off);
+	else
+		curl_easy_setopt(ux->easy, CURLOPT_URL, ux->s3.url);
 	curl_easy_setopt(ux->easy, CURLOPT_HTTPHEADER, &ux->s3.slist[0]);
 	curl_easy_setopt(ux->easy, CURLOPT_NOBODY, head ? 1L : 0L);
 	if (!head)

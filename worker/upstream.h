@@ -64,7 +64,13 @@ struct upstream {
 	struct sigv4_ctx *sig;   /* a copy per site: each caches the day's signing key */
 	const char *proxy_http;  /* from the environment, read once */
 	const char *proxy_https;
-	const char *noproxy;
+	const char *noproxy;     /* "" when the environment names none */
+	/*
+	 * Per site, the endpoint's origin parsed once (s3_endpoint_origin()),
+	 * handed to libcurl with only the request target set per request; NULL
+	 * where a proxy applies, which needs the whole URL in the request.
+	 */
+	CURLU **origin;
 	uint64_t deadline_ms;    /* libcurl's next timeout, 0 for none */
 	int timeout_now;         /* libcurl asked for a timeout of 0 */
 	unsigned char *fds;      /* per descriptor: UFD_* bits */

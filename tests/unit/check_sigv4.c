@@ -611,6 +611,16 @@ START_TEST(test_amzdate)
 	ck_assert_str_eq(d, "20150830T123600Z");
 	sigv4_amzdate(parse_iso8601("2026-11-26T12:00:00Z"), d);
 	ck_assert_str_eq(d, "20261126T120000Z");
+
+	/* The last date is kept: asking again, or for another, stays right. */
+	sigv4_amzdate(parse_iso8601("2026-11-26T12:00:00Z"), d);
+	ck_assert_str_eq(d, "20261126T120000Z");
+	sigv4_amzdate(parse_iso8601("2026-11-26T12:00:01Z"), d);
+	ck_assert_str_eq(d, "20261126T120001Z");
+	sigv4_amzdate(0, d);
+	ck_assert_str_eq(d, "19700101T000000Z");
+	sigv4_amzdate(1440938160, d);
+	ck_assert_str_eq(d, "20150830T123600Z");
 }
 END_TEST
 
@@ -996,6 +1006,51 @@ START_TEST(test_build_keys)
 	    "a/../b", 6, NULL, NULL, NULL, now), 0);
 	ck_assert_str_ne(chain_find(&req, "Authorization:"),
 	    chain_find(&ref, "Authorization:"));
+}
+END_TEST
+
+/*
+ * The origin and the request target split the URL in two: the worker hands
+ * libcurl the origin once, parsed, and the target per request.
+ */
+START_TEST(test_build_target)
+{
+	static const struct {
+		const char *url;
+		int vhost;
+		const char *origin;
+		const char *query;
+		const char *target;
+	} cases[] = {
+		{ "http://127.0.0.1:9000", 0, "http://127.0.0.1:9000/", NULL, "/site/a%20b/c.txt" },
+		{ "http://minio:9000/s3/", 0, "http://minio:9000/", "x=1",
+		    "/s3/site/a%20b/c.txt?x=1" },
+		{ "https://s3.example.com:443", 1, "https://site.s3.example.com/", NULL,
+		    "/a%20b/c.txt" },
+		{ "https://[::1]:9443", 0, "https://[::1]:9443/", "list-type=2",
+		    "/site/a%20b/c.txt?list-type=2" },
+	};
+	static struct s3_request req;
+	struct sigv4_ctx sig;
+	struct s3_endpoint ep;
+	char err[256], origin[600], joined[S3_URL_MAX + 600];
+	size_t i;
+
+	ck_assert_int_eq(sigv4_init(&sig, "AK", "SK", "us-east-1", "s3"), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(s3_endpoint_init(&ep, cases[i].url, "site", "us-east-1",
+		    cases[i].vhost, err, sizeof(err)), 0);
+		ck_assert_int_eq(s3_endpoint_origin(&ep, origin, sizeof(origin)), 0);
+		ck_assert_str_eq(origin, cases[i].origin);
+		ck_assert_int_eq(s3_request_build(&req, &sig, &ep, NULL, "GET", "a b/c.txt", 9,
+		    cases[i].query, NULL, NULL, 0), 0);
+		ck_assert_str_eq(req.url + req.target_off, cases[i].target);
+		/* Origin (without its slash) and target make the whole URL. */
+		snprintf(joined, sizeof(joined), "%.*s%s", (int)(strlen(origin) - 1), origin,
+		    req.url + req.target_off);
+		ck_assert_str_eq(joined, req.url);
+	}
+	ck_assert_int_eq(s3_endpoint_origin(&ep, origin, 10), -1);
 }
 END_TEST
 
@@ -1395,6 +1450,7 @@ sigv4_suite(void)
 	tcase_add_test(tc, test_build_virtual_host);
 	tcase_add_test(tc, test_build_aws_example);
 	tcase_add_test(tc, test_build_keys);
+	tcase_add_test(tc, test_build_target);
 	tcase_add_test(tc, test_build_refuses);
 	tcase_add_test(tc, test_error_code);
 	suite_add_tcase(s, tc);
