@@ -1088,7 +1088,14 @@ def targets(res):
     check("uncached, both reading the public bucket unsigned: s3wwwd-anon >= nginx-proxy",
           [ratio(by, "nginx-proxy", o[0], c, "s3wwwd-anon") for o in OBJECTS for c in CONNS],
           lambda v: v >= 1)
+    sig_small = ("1KiB", "404")
+    check("uncached signed: s3wwwd >= 0.9x minio-signed req/s, 1 KiB and 404",
+          [ratio(by, "minio-signed", o, c) for o in sig_small for c in CONNS],
+          lambda v: v >= 0.9)
     cached = [o[0] for o in OBJECTS if o[0] != LARGE]
+    check("cached: s3wwwd-cache >= 1.5x nginx-disk req/s, small pages (1 KiB, index.html)",
+          [ratio(by, "nginx-disk", o, c, "s3wwwd-cache") for o in ("1KiB", "index.html")
+           for c in CONNS], lambda v: v >= 1.5)
     check("cached: s3wwwd-cache >= 70% of nginx-disk req/s, every small object",
           [ratio(by, "nginx-disk", o, c, "s3wwwd-cache") for o in cached for c in CONNS],
           lambda v: v >= 0.7)
