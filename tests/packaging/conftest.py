@@ -124,6 +124,9 @@ class Repo:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+        # Signing started a gpg-agent for this keyring; it would outlive the run.
+        subprocess.run(["gpgconf", "--homedir", str(self.gnupg), "--kill", "gpg-agent"],
+                       capture_output=True, check=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ run (in rpm's chroot) instead of being skipped; nothing outside the overlay
 is touched and the overlay is thrown away afterwards.
 """
 
+import glob
+import os
 import subprocess
 from pathlib import Path
 
@@ -144,14 +146,23 @@ def test_rpm_installs_into_scratch_root(pkgs, rpmroot):
 
 def dnf(root, repo, *args):
     """Debian's dnf against the repository alone, in a scratch root, with the
-    repository's metadata signature checked against its published key."""
-    return subprocess.run(
-        ["dnf", "-q", "-y", "--installroot", str(root), "--setopt=reposdir=/dev/null",
-         "--releasever=1", "--repofrompath=s3wwwd,%s/rpm" % repo.url,
-         "--setopt=s3wwwd.repo_gpgcheck=1", "--setopt=s3wwwd.skip_if_unavailable=False",
-         "--setopt=s3wwwd.gpgcheck=0", "--setopt=s3wwwd.gpgkey=%s/s3wwwd.asc" % repo.url,
-         "repoquery", "--repo=s3wwwd"] + list(args),
-        capture_output=True, text=True)
+    repository's metadata signature checked against its published key.
+
+    Checking the signature starts a gpg-agent for the keyring dnf keeps in
+    the root, which outlives dnf: it is stopped here, so that a run leaves no
+    process behind."""
+    try:
+        return subprocess.run(
+            ["dnf", "-q", "-y", "--installroot", str(root), "--setopt=reposdir=/dev/null",
+             "--releasever=1", "--repofrompath=s3wwwd,%s/rpm" % repo.url,
+             "--setopt=s3wwwd.repo_gpgcheck=1", "--setopt=s3wwwd.skip_if_unavailable=False",
+             "--setopt=s3wwwd.gpgcheck=0", "--setopt=s3wwwd.gpgkey=%s/s3wwwd.asc" % repo.url,
+             "repoquery", "--repo=s3wwwd"] + list(args),
+            capture_output=True, text=True)
+    finally:
+        for home in glob.glob(os.path.join(str(root), "var/cache/dnf/*/pubring")):
+            subprocess.run(["gpgconf", "--homedir", home, "--kill", "gpg-agent"],
+                           capture_output=True, check=True)
 
 
 def test_dnf_reads_the_rpm_repository(pkgs, repo, tmp_path):
@@ -179,3 +190,13 @@ def test_dnf_reads_the_rpm_repository(pkgs, repo, tmp_path):
         assert r.returncode != 0 and "Bad GPG signature" in r.stderr, r.stdout + r.stderr
     finally:
         repomd.write_bytes(good)
+    # No gpg-agent of those keyrings is left running.
+    left = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = open("/proc/%s/cmdline" % pid, "rb").read().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if b"gpg-agent" in cmd and str(tmp_path).encode() in cmd:
+            left.append(cmd)
+    assert left == [], left
