@@ -468,7 +468,7 @@ stop_poller() {
 	python3 "$HERE/e2e.py" report "$WORK/poll-$1.json" 0
 }
 # polled NAME: what the poller saw, for the record.
-polled() { python3 "$HERE/e2e.py" report "$WORK/poll-$1.json" 1000000 | head -n 1 | sed 's/^/    /'; }
+polled() { python3 "$HERE/e2e.py" report "$WORK/poll-$1.json" 1000000 | sed -n 1p | sed 's/^/    /'; }
 
 # A new image, rolled out under load.
 NEW_TAG="$VERSION-e2e"
@@ -502,7 +502,7 @@ if checked "a new s3wwwd image, built locally and loaded ($NEW_TAG)" image_ok; t
 fi
 
 # One pod deleted: the site keeps answering and the Deployment heals.
-victim=$(server_pods name | head -n 1)
+victim=$(server_pods name | sed -n 1p) # sed reads all: head would break the pipe under pipefail
 start_poller delete
 kubectl -n "$NS" delete pod "$victim" --wait=true >/dev/null
 healed() {

@@ -9,6 +9,7 @@ is touched and the overlay is thrown away afterwards.
 import glob
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -190,13 +191,22 @@ def test_dnf_reads_the_rpm_repository(pkgs, repo, tmp_path):
         assert r.returncode != 0 and "Bad GPG signature" in r.stderr, r.stdout + r.stderr
     finally:
         repomd.write_bytes(good)
-    # No gpg-agent of those keyrings is left running.
-    left = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            cmd = open("/proc/%s/cmdline" % pid, "rb").read().replace(b"\0", b" ")
-        except OSError:
-            continue
-        if b"gpg-agent" in cmd and str(tmp_path).encode() in cmd:
-            left.append(cmd)
-    assert left == [], left
+    # No gpg-agent of those keyrings is left running (gpgconf --kill asks it
+    # to exit; it takes a moment to do so).
+    def agents():
+        left = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                cmd = open("/proc/%s/cmdline" % pid, "rb").read().replace(b"\0", b" ")
+            except OSError:
+                continue
+            if cmd.startswith(b"gpg-agent") and str(tmp_path).encode() in cmd:
+                left.append((int(pid), cmd))
+        return left
+    deadline = time.monotonic() + 10
+    while agents() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = agents()
+    for pid, _ in left:
+        os.kill(pid, 15)  # ours: not left behind even when the check fails
+    assert left == []
