@@ -1527,7 +1527,7 @@ config_secrets_changed(const struct config *a, const struct config *b, char *wha
  * their objects are the same.
  */
 static int
-worker_site(const struct config *top, int idx, struct worker_site *ws,
+build_site(const struct config *top, int idx, struct worker_site *ws,
     struct metrics_region *metrics, const struct worker_site *before, char *err,
     size_t errsz)
 {
@@ -1602,7 +1602,7 @@ config_worker_conf(const struct config *cfg, struct worker_conf *wc, SSL_CTX *tl
 	wc->nsites = cfg->nsites;
 	wc->multi_site = cfg->multi_site;
 	for (i = 0; i < cfg->nsites; i++) {
-		if (worker_site(cfg, i, &wc->sites[i], metrics, wc->sites, err, errsz) == -1)
+		if (build_site(cfg, i, &wc->sites[i], metrics, wc->sites, err, errsz) == -1)
 			goto fail;
 		for (j = 0; j < cfg->sites[i].nhosts; j++)
 			if (site_hosts_add(&wc->hosts, cfg->sites[i].hosts[j], i, &other, why,

@@ -211,21 +211,25 @@ find(const struct webdocs *w, const char *site)
 	return NULL;
 }
 
-/* A site that is gone, or whose settings name no document, frees its slot. */
+/*
+ * Free the slots no site needs: a site that is gone takes its document's
+ * rules with it; one that names no document keeps its slot only while the
+ * document it had is still applied (refresh_one() then drops it).
+ */
 static void
 forget_gone(struct webdocs *w, const struct config *cfg)
 {
-	int i, j, keep;
+	int i, j;
 
 	for (i = 0; i < CONFIG_MAX_SITES; i++) {
-		if (w->doc[i].site[0] == '\0' || w->doc[i].valid)
+		const struct config *sc = NULL;
+
+		if (w->doc[i].site[0] == '\0')
 			continue;
-		keep = 0;
 		for (j = 0; j < cfg->nsites; j++)
-			if (strcmp(cfg->sites[j].site_name, w->doc[i].site) == 0 &&
-			    cfg->sites[j].website_document[0] != '\0')
-				keep = 1;
-		if (!keep)
+			if (strcmp(cfg->sites[j].site_name, w->doc[i].site) == 0)
+				sc = &cfg->sites[j];
+		if (sc == NULL || (!w->doc[i].valid && sc->website_document[0] == '\0'))
 			memset(&w->doc[i], 0, sizeof(w->doc[i]));
 	}
 }
@@ -235,17 +239,7 @@ webdoc_refresh(struct webdocs *w, const struct config *cfg, uint64_t now_ms)
 {
 	int i, changed = 0;
 
-	for (i = 0; i < CONFIG_MAX_SITES; i++) {
-		struct webdoc *d = &w->doc[i];
-		int j, present = 0;
-
-		/* A site that is gone takes its document's rules with it. */
-		for (j = 0; j < cfg->nsites && d->site[0] != '\0'; j++)
-			if (strcmp(cfg->sites[j].site_name, d->site) == 0)
-				present = 1;
-		if (d->site[0] != '\0' && !present)
-			memset(d, 0, sizeof(*d));
-	}
+	forget_gone(w, cfg);
 	for (i = 0; i < cfg->nsites; i++) {
 		const struct config *sc = &cfg->sites[i];
 		struct webdoc *d;
@@ -257,7 +251,6 @@ webdoc_refresh(struct webdocs *w, const struct config *cfg, uint64_t now_ms)
 		if (d->next_ms <= now_ms && refresh_one(d, sc, now_ms) == 1)
 			changed = 1;
 	}
-	forget_gone(w, cfg);
 	return changed;
 }
 

@@ -114,15 +114,14 @@ accesslog_done(struct conn *c)
 		    "\"referer\":\"%s\",\"user_agent\":\"%s\",\"site\":\"%s\"}\n",
 		    w->logtime_iso, c->peer, c->log_line, c->status,
 		    (unsigned long long)c->body_sent, secs, c->log_ref, c->log_ua, site);
-	else if (w->conf->multi_site)
-		/* The site follows the combined format's fields, as nginx adds its own. */
-		n = snprintf(line, sizeof(line), "%s - - [%s] \"%s\" %d %llu \"%s\" \"%s\" %.3f "
-		    "\"%s\"\n", c->peer, w->logtime, c->log_line, c->status,
-		    (unsigned long long)c->body_sent, c->log_ref, c->log_ua, secs, site);
 	else
-		n = snprintf(line, sizeof(line), "%s - - [%s] \"%s\" %d %llu \"%s\" \"%s\" %.3f\n",
-		    c->peer, w->logtime, c->log_line, c->status,
-		    (unsigned long long)c->body_sent, c->log_ref, c->log_ua, secs);
+		/* With several sites the site follows the combined format's fields,
+		 * as nginx adds its own; a single site keeps the plain format. */
+		n = snprintf(line, sizeof(line), "%s - - [%s] \"%s\" %d %llu \"%s\" \"%s\" %.3f"
+		    "%s%s%s\n", c->peer, w->logtime, c->log_line, c->status,
+		    (unsigned long long)c->body_sent, c->log_ref, c->log_ua, secs,
+		    w->conf->multi_site ? " \"" : "", w->conf->multi_site ? site : "",
+		    w->conf->multi_site ? "\"" : "");
 	if (n > 0 && (size_t)n >= sizeof(line)) {
 		line[sizeof(line) - 2] = '\n';
 		n = sizeof(line) - 1;

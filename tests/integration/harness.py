@@ -1083,21 +1083,27 @@ class TLSMinIO(MinIO):
 # ---------------------------------------------------------------------------
 # sockets per process (test_balance.py): who holds which connection
 
-def port_sockets(port, state):
-    """Inodes of the TCP sockets (IPv4 and IPv6) with local port `port` in
-    `state`, as /proc/net/tcp writes it: "01" established, "0A" listening."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+def tcp_table():
+    """[(local_port, remote_port, state, inode)] of IPv4 and IPv6 TCP sockets,
+    as /proc/net/tcp writes them (state "01" established, "0A" listening)."""
+    rows = []
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
-            with open(table) as f:
+            with open(path) as f:
                 lines = f.read().splitlines()[1:]
         except OSError:
             continue
         for line in lines:
             p = line.split()
-            if p[3] == state and int(p[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(int(p[9]))
-    return inodes
+            rows.append((int(p[1].rsplit(":", 1)[1], 16), int(p[2].rsplit(":", 1)[1], 16),
+                         p[3], int(p[9])))
+    return rows
+
+
+def port_sockets(port, state):
+    """Inodes of the TCP sockets (IPv4 and IPv6) with local port `port` in
+    `state`: "01" established, "0A" listening."""
+    return {ino for lp, _, st, ino in tcp_table() if lp == port and st == state}
 
 
 def fd_sockets(pid):
@@ -1126,11 +1132,10 @@ def connections_per_process(pids, port):
     return {p: len(set(fd_sockets(p).values()) & established) for p in pids}
 
 
-def polled_listeners(pid, port):
-    """Inodes of the listening sockets on `port` that `pid` waits on: those
-    registered in one of its epoll instances (/proc/PID/fdinfo of an
-    eventpoll descriptor lists the watched descriptors as "tfd:")."""
-    listening = port_sockets(port, "0A")
+def polled_sockets(pid):
+    """Inodes of the sockets `pid` waits on: those registered in one of its
+    epoll instances (/proc/PID/fdinfo of an eventpoll descriptor lists the
+    watched descriptors as "tfd:")."""
     socks = fd_sockets(pid)
     watched = set()
     try:
@@ -1145,4 +1150,9 @@ def polled_listeners(pid, port):
                 watched |= {int(x) for x in re.findall(r"^tfd:\s*(\d+)", f.read(), re.M)}
         except OSError:
             continue
-    return {socks[fd] for fd in watched if fd in socks and socks[fd] in listening}
+    return {socks[fd] for fd in watched if fd in socks}
+
+
+def polled_listeners(pid, port):
+    """Inodes of the listening sockets on `port` that `pid` waits on."""
+    return polled_sockets(pid) & port_sockets(port, "0A")

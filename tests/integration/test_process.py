@@ -29,7 +29,8 @@ import time
 import pytest
 
 import harness
-from harness import http, metric, put_object, start_serving, wait_for
+from harness import (fd_sockets, http, metric, polled_sockets, port_sockets, put_object,
+                     start_serving, tcp_table, wait_for)
 
 
 # ---------------------------------------------------------------------------
@@ -68,69 +69,15 @@ def rss_kib(pid, field="VmRSS"):
     return int(proc_status(pid, field)[0])
 
 
-
-
-def tcp_table():
-    """[(local_port, remote_port, state, inode)] of IPv4 and IPv6 TCP sockets."""
-    rows = []
-    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(path) as f:
-                lines = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            p = line.split()
-            rows.append((int(p[1].rsplit(":", 1)[1], 16), int(p[2].rsplit(":", 1)[1], 16),
-                         p[3], int(p[9])))
-    return rows
-
-
-def socket_inodes(pid):
-    """Inodes of the sockets `pid` has open."""
-    out = set()
-    try:
-        names = os.listdir("/proc/%d/fd" % pid)
-    except OSError:
-        return out
-    for fd in names:
-        try:
-            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        m = re.match(r"socket:\[(\d+)\]$", t)
-        if m:
-            out.add(int(m.group(1)))
-    return out
-
-
 def owners_of(inodes, pids):
     """{inode: [pids holding it]} among `pids`."""
-    held = {p: socket_inodes(p) for p in pids}
+    held = {p: set(fd_sockets(p).values()) for p in pids}
     return {i: [p for p in pids if i in held[p]] for i in inodes}
 
 
 def accepts_on(pid, listen_inodes):
-    """True if `pid` has one of the listening sockets registered in one of
-    its epoll instances (/proc/PID/fdinfo of an eventpoll fd lists the
-    watched fds as "tfd:")."""
-    fds, eps = set(), []
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        m = re.match(r"socket:\[(\d+)\]$", t)
-        if m and int(m.group(1)) in listen_inodes:
-            fds.add(int(fd))
-        elif t == "anon_inode:[eventpoll]":
-            eps.append(fd)
-    for ep in eps:
-        with open("/proc/%d/fdinfo/%s" % (pid, ep)) as f:
-            watched = {int(x) for x in re.findall(r"^tfd:\s*(\d+)", f.read(), re.M)}
-        if fds & watched:
-            return True
-    return False
+    """True if `pid` waits on one of the listening sockets (harness.polled_sockets)."""
+    return bool(polled_sockets(pid) & listen_inodes)
 
 
 def read_response_head(sock, timeout=10):
@@ -382,7 +329,7 @@ def test_master_forks_exactly_the_configured_workers_and_never_holds_clients(
         # The master's TCP sockets are the listening one and nothing else,
         # and it does not even wait for connections on it: the workers do.
         tcp_inodes = {ino for _, _, _, ino in table}
-        assert socket_inodes(d.pid) & tcp_inodes <= listening
+        assert set(fd_sockets(d.pid).values()) & tcp_inodes <= listening
         assert not accepts_on(d.pid, listening)
         assert all(accepts_on(k, listening) for k in kids)
     finally:
@@ -886,7 +833,7 @@ def test_sd_notify_ready_reloading_stopping(minio, s3, bucket, daemon_factory, t
         # READY=1 means the workers accept now: both have the listening
         # socket in their epoll set already.
         kids = d.children()
-        listening = {ino for lp, _, st, ino in tcp_table() if lp == port and st == "0A"}
+        listening = port_sockets(port, "0A")
         assert len(kids) == 2 and listening
         for k in kids:
             assert accepts_on(k, listening), "worker %d does not accept at READY=1" % k
@@ -1014,7 +961,7 @@ def test_socket_activation_serves_on_the_passed_socket(minio, s3, bucket, daemon
         assert (r.status, r.body) == (200, b"activated\n")
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", cfg_port), timeout=1).close()
-    assert not [1 for lp, _, st, _ in tcp_table() if lp == cfg_port and st == "0A"]
+    assert not port_sockets(cfg_port, "0A")
     # The workers serve it, so it survives a reload too.
     mark = len(d.log())
     d.signal(signal.SIGHUP)
