@@ -431,3 +431,38 @@ sites = ( { name = "apex"; hosts = [ "example.test" ];
     assert (r.status, r.headers.get("Location")) == (301, "https://www.example.test/a.html?x=1")
     r = get(d, "/a.html", "www.example.test")
     assert (r.status, r.headers.get("Location")) == (301, "/a")
+
+
+def test_a_sites_own_credential_files_are_watched(daemon_factory, minio, s3, bucket, tmp_path):
+    """A site's own key files are watched like the top level's: a changed
+    secret is used after a reload, named with its site in the log."""
+    put_object(s3, bucket, "index.html", b"ok\n", content_type="text/html")
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    ak, sk = keys / "ak", keys / "sk"
+    ak.write_text(minio.access_key + "\n")
+    sk.write_text(minio.secret_key + "\n")
+    for f in (ak, sk):
+        f.chmod(0o600)
+    port = harness.free_port()
+    d = daemon_factory.start(base(minio, port, bucket, """
+sites = ( { name = "good"; hosts = [ "good.test" ];
+            s3 = { access_key_file = %s; secret_key_file = %s; }; } );
+""" % (_cfg_str(str(ak)), _cfg_str(str(sk)))))
+    assert get(d, "/", "good.test").body == b"ok\n"
+
+    def swap(text):
+        tmp = keys / "sk.new"
+        tmp.write_text(text + "\n")
+        tmp.chmod(0o600)
+        tmp.rename(sk)
+    mark = len(d.log())
+    swap("not-the-secret")
+    d.wait_log(r"changed on disk: secret key of site good; reloading", start=mark,
+               timeout=harness.bound(10))
+    harness.wait_for(lambda: get(d, "/", "good.test").status == 502, harness.bound(10),
+                     what="the site to use the new (wrong) secret")
+    assert get(d, "/", "other.test").body == b"ok\n"     # the top level's keys are its own
+    swap(minio.secret_key)
+    harness.wait_for(lambda: get(d, "/", "good.test").status == 200, harness.bound(10),
+                     what="the site to use the restored secret")
