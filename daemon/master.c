@@ -608,7 +608,8 @@ spawn(struct master *m)
 		struct worker_fds fds = {
 			.lfd = master_slot_fd(&m->grp, lslot),
 			.extra = m->grp.fd + m->grp.active, .nextra = m->grp.n - m->grp.active,
-			.ifd = m->ifd, .ready_fd = m->readyfd[1], .metrics_slot = slot
+			.ifd = m->ifd, .ready_fd = m->readyfd[1], .metrics_slot = slot,
+			.shared = m->grp.active < m->want
 		};
 
 		child_close_listeners(m, fds.lfd);

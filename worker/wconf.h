@@ -107,6 +107,7 @@ struct worker_fds {
 	int ifd;          /* the ops listener, shared by all workers, or -1 */
 	int ready_fd;     /* write end of the master's readiness pipe */
 	int metrics_slot; /* this worker's counters in the metrics region */
+	int shared;       /* other workers accept on lfd too */
 };
 
 #endif

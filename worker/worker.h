@@ -38,6 +38,7 @@ struct worker {
 	const struct conn_handler *handler; /* what answers a parsed request */
 	int epfd;
 	int lfd;          /* main listener (own or shared), -1 once closed */
+	int shared;       /* ... and other workers accept on it too */
 	int *extra;       /* listeners being retired: accepted from until shut */
 	int nextra;
 	int ifd;          /* internal listener for ops paths, or -1 */
