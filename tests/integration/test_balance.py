@@ -487,11 +487,10 @@ def assert_shared(d, port):
         assert ls == listening, "worker %d does not wait on the passed socket" % k
 
 
-def test_socket_activation_shares_the_passed_socket_across_reload_and_upgrade(
-        minio, s3, bucket, daemon_factory, tmp_path):
-    """Socket activation (fd 3, LISTEN_FDS, LISTEN_PID, as systemd passes
-    it): the workers share that one socket, as before issue 15, through a
-    reload that changes the worker count and an upgrade, under load."""
+def start_activated(minio, s3, bucket, daemon_factory, tmp_path):
+    """A daemon with 2 workers started the way systemd starts it, on a
+    socket passed as fd 3; returns it, that socket's port, the (unused)
+    port of its configuration and the copy of the program it runs."""
     put_object(s3, bucket, "small.txt", BODY, "text/plain")
     act_port, cfg_port = harness.free_port(), harness.free_port()
     launcher, exe = activation_launcher(tmp_path, act_port)
@@ -500,8 +499,17 @@ def test_socket_activation_shares_the_passed_socket_across_reload_and_upgrade(
     d.wait_log(r"using 1 socket\(s\) from systemd")
     d.wait_log(r"one listening socket shared by the workers")
     d.wait_log(r"serving .* with 2 workers")
-    assert not port_sockets(cfg_port, "0A")
     assert_shared(d, act_port)
+    return d, act_port, cfg_port, exe
+
+
+def test_socket_activation_shares_the_passed_socket_across_reload_and_upgrade(
+        minio, s3, bucket, daemon_factory, tmp_path):
+    """Socket activation (fd 3, LISTEN_FDS, LISTEN_PID, as systemd passes
+    it): the workers share that one socket, as before issue 15, through a
+    reload that changes the worker count and an upgrade, under load."""
+    d, act_port, cfg_port, exe = start_activated(minio, s3, bucket, daemon_factory, tmp_path)
+    assert not port_sockets(cfg_port, "0A")
     passed = port_sockets(act_port, "0A")
     load = LoadGen(act_port, "/small.txt", BODY, conns=8).start()
     fresh = FreshGen(act_port, "/small.txt", BODY, threads=2).start()
@@ -542,15 +550,8 @@ def test_socket_activation_spreads_connections_over_the_workers(
     and 60 in one (a single round can still go 54/10).  16 at once are
     printed, not judged: a burst that small is often all queued before
     the first worker wakes, which then takes it whole."""
-    put_object(s3, bucket, "small.txt", BODY, "text/plain")
-    act_port, cfg_port = harness.free_port(), harness.free_port()
-    launcher, _ = activation_launcher(tmp_path, act_port)
-    d = daemon_factory.start(cfg(minio, bucket, cfg_port, workers=2), binary=str(launcher),
-                             port=act_port)
-    d.wait_log(r"one listening socket shared by the workers")
-    d.wait_log(r"serving .* with 2 workers")
+    d, act_port, _, _ = start_activated(minio, s3, bucket, daemon_factory, tmp_path)
     wait_for(lambda: len(d.children()) == 2, 10, what="2 workers")
-    assert_shared(d, act_port)
     rounds = [(n, split(d, act_port, n)) for n in (16, 16, 64, 64, 64)]
     report = "shared socket, opened at once: " + ", ".join(
         "%d: %s" % (n, fmt(c)) for n, c in rounds)
