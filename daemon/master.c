@@ -202,8 +202,12 @@ master_steer(int fd, int n)
 		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)n),
 		BPF_STMT(BPF_RET | BPF_A, 0),
 	};
-	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+	struct sock_fprog prog;
 
+	/* Zeroed whole: the padding after len goes to the kernel too (valgrind). */
+	memset(&prog, 0, sizeof(prog));
+	prog.len = sizeof(code) / sizeof(code[0]);
+	prog.filter = code;
 	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog));
 }
 
