@@ -237,8 +237,9 @@ accept_some(struct worker *w, int lfd, int internal)
  * it has time for (16 of 16 opened at once, as measured).  Registering
  * again after taking some moves it to the end of the queue, so that the
  * next connection wakes another worker: two system calls per batch,
- * only where systemd passed one socket for all.  A connection that comes
- * in between waits in the backlog, and registering reports it at once.
+ * only where workers share a socket (socket activation, or more workers
+ * than sockets after dropping root).  A connection that comes in between
+ * waits in the backlog, and registering reports it at once.
  */
 static void
 requeue_shared(struct worker *w)
@@ -366,14 +367,18 @@ static void
 dispatch(struct worker *w, const struct epoll_event *ev)
 {
 	uint64_t d = ev->data.u64;
+	int fd;
 
 	switch (d & EV_TAG_MASK) {
 	case EV_TAG_CONN:
 		conn_event((struct conn *)(uintptr_t)d, ev->events);
 		break;
 	case EV_TAG_LISTEN:
-		if (w->accepting && accept_some(w, (int)(d >> 3), 0) > 0 && w->shared &&
-		    w->accepting && (int)(d >> 3) == w->lfd)
+		if (!w->accepting)
+			break;
+		fd = (int)(d >> 3);
+		/* accept_some() may stop accepting, or close a retired listener. */
+		if (accept_some(w, fd, 0) > 0 && w->shared && w->accepting && fd == w->lfd)
 			requeue_shared(w);
 		break;
 	case EV_TAG_ILISTEN:

@@ -240,19 +240,26 @@ sites = (
         drop(s3, other)
 
 
-def test_a_site_uses_its_own_credentials(daemon_factory, minio, s3, bucket, tmp_path):
-    put_object(s3, bucket, "index.html", b"ok\n", content_type="text/html")
-    ak, sk = tmp_path / "ak", tmp_path / "sk"
+def site_with_key_files(minio, folder):
+    """MinIO's keys in files of their own under folder, and a site "good"
+    (good.test) that reads them; returns the two files and the sites list."""
+    ak, sk = folder / "ak", folder / "sk"
     ak.write_text(minio.access_key + "\n")
     sk.write_text(minio.secret_key + "\n")
-    ak.chmod(0o600)
-    sk.chmod(0o600)
-    port = harness.free_port()
-    # The top level's key is wrong; the site's own files hold the right one.
-    d = daemon_factory.start(base(minio, port, bucket, """
+    for f in (ak, sk):
+        f.chmod(0o600)
+    return ak, sk, """
 sites = ( { name = "good"; hosts = [ "good.test" ];
             s3 = { access_key_file = %s; secret_key_file = %s; }; } );
-""" % (_cfg_str(str(ak)), _cfg_str(str(sk))), secret_key="not-the-secret"))
+""" % (_cfg_str(str(ak)), _cfg_str(str(sk)))
+
+
+def test_a_site_uses_its_own_credentials(daemon_factory, minio, s3, bucket, tmp_path):
+    put_object(s3, bucket, "index.html", b"ok\n", content_type="text/html")
+    _, _, sites = site_with_key_files(minio, tmp_path)
+    port = harness.free_port()
+    # The top level's key is wrong; the site's own files hold the right one.
+    d = daemon_factory.start(base(minio, port, bucket, sites, secret_key="not-the-secret"))
     assert get(d, "/", "good.test").body == b"ok\n"
     r = get(d, "/", "bad.test")
     assert r.status in (502, 503), r.status
@@ -439,16 +446,9 @@ def test_a_sites_own_credential_files_are_watched(daemon_factory, minio, s3, buc
     put_object(s3, bucket, "index.html", b"ok\n", content_type="text/html")
     keys = tmp_path / "keys"
     keys.mkdir()
-    ak, sk = keys / "ak", keys / "sk"
-    ak.write_text(minio.access_key + "\n")
-    sk.write_text(minio.secret_key + "\n")
-    for f in (ak, sk):
-        f.chmod(0o600)
+    _, sk, sites = site_with_key_files(minio, keys)
     port = harness.free_port()
-    d = daemon_factory.start(base(minio, port, bucket, """
-sites = ( { name = "good"; hosts = [ "good.test" ];
-            s3 = { access_key_file = %s; secret_key_file = %s; }; } );
-""" % (_cfg_str(str(ak)), _cfg_str(str(sk)))))
+    d = daemon_factory.start(base(minio, port, bucket, sites))
     assert get(d, "/", "good.test").body == b"ok\n"
 
     def swap(text):
