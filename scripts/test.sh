@@ -87,7 +87,16 @@ build_and_check build/plain
 
 if [ "${S3WWWD_TEST_QUICK:-0}" != 1 ]; then
 	step "make distcheck"
-	make -C build/plain distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+	# distcheck runs the suites again in the unpacked tarball; when they
+	# fail, show their logs as build_and_check does, since automake only
+	# names the failing runner.
+	if ! make -C build/plain distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror; then
+		for f in build/plain/s3wwwd-*/_build/sub/tests/unit/*.log \
+			build/plain/s3wwwd-*/_build/sub/tests/integration/*.log; do
+			[ -f "$f" ] && { echo "---- $f"; tail -n 200 "$f"; }
+		done
+		FAILED_AREAS+=(distcheck)
+	fi
 
 	step "sanitizer build (ASan + UBSan) and make check"
 	# The sanitizers make everything 2-3 times slower: the tests' time
