@@ -5,6 +5,8 @@
 # tests/terraform/run.sh checks that every resource of the module has its
 # block and plans a state of the old layout.  Keep them as long as such
 # states may exist.
+#
+# Added after the module, never at the root (no block): kubernetes_secret_v1.reader_key, kubernetes_job_v1.credentials_prune.
 
 moved {
   from = kubernetes_namespace_v1.this

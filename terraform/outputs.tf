@@ -43,7 +43,7 @@ output "site_configmap_name" {
 }
 
 output "credential_secret_names" {
-  description = "Secrets holding the generated credentials: MinIO root, s3wwwd's read-only user, the seeding Job's writer."
+  description = "Secrets holding the generated credentials: MinIO root, the read-only user, s3wwwd's key (a service account of the read-only user), the seeding Job's writer."
   value       = module.site.credential_secret_names
 }
 
@@ -53,6 +53,16 @@ output "chart_values_sha256" {
 }
 
 output "credentials_job_name" {
-  description = "Name of the Job that gives MinIO the users' passwords; it changes (and the Job re-runs) when a password is rotated."
+  description = "Name of the Job that gives MinIO the users' passwords and s3wwwd's key; it changes (and the Job re-runs) when a password is rotated."
   value       = module.site.credentials_job_name
+}
+
+output "credentials_prune_job_name" {
+  description = "Name of the Job that removes s3wwwd's previous keys once the pods use the new one; it changes with credentials_job_name."
+  value       = module.site.credentials_prune_job_name
+}
+
+output "reader_key_id" {
+  description = "The access key s3wwwd uses (a MinIO service account of the read-only user, named after a digest of its password). Not a secret."
+  value       = module.site.reader_key_id
 }

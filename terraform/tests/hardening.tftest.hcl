@@ -79,9 +79,10 @@ run "chart_images_by_default" {
 }
 
 # A new reader password makes a new credentials Job (which gives MinIO the
-# password: the chart's own job skips users that exist) and changes the
-# annotation on s3wwwd's pods (so they restart with the new Secret); neither
-# carries the password itself.
+# password, since the chart's own job skips users that exist, and s3wwwd's
+# new key), a new key in s3wwwd's Secret, a new annotation on s3wwwd's pods
+# (so they restart with it) and a new pruning Job (which removes the old
+# key after them); none carries the password itself.
 run "first" {
   module {
     source = "./modules/s3wwwd-site"
@@ -107,8 +108,23 @@ run "rotated" {
     error_message = "A rotated password must make a new credentials Job, or MinIO keeps the old one."
   }
   assert {
-    condition     = kubernetes_job_v1.credentials.metadata[0].name == "s3wwwd-credentials-${substr(sha256(join("\n", [random_password.reader.result, random_password.writer.result])), 0, 10)}"
+    condition     = kubernetes_job_v1.credentials.metadata[0].name == "s3wwwd-credentials-${substr(sha256(join("\n", ["key", random_password.reader.result, random_password.writer.result])), 0, 10)}"
     error_message = "The credentials Job's name must follow the current passwords."
+  }
+  assert {
+    condition     = kubernetes_job_v1.credentials_prune.metadata[0].name == "s3wwwd-credentials-prune-${substr(sha256(join("\n", ["key", random_password.reader.result, random_password.writer.result])), 0, 10)}" && kubernetes_job_v1.credentials_prune.metadata[0].name != run.first.credentials_prune_job_name
+    error_message = "A rotated password must make a new pruning Job, or the old key stays valid."
+  }
+  assert {
+    condition     = kubernetes_secret_v1.reader_key.data.accessKey == "s3wwwd-${substr(sha256(random_password.reader.result), 0, 12)}" && kubernetes_secret_v1.reader_key.data.accessKey != run.first.reader_key_id && kubernetes_secret_v1.reader_key.data.secretKey == random_password.reader.result
+    error_message = "s3wwwd's Secret must hold the key of the current password, a new access key."
+  }
+  assert {
+    condition = alltrue([
+      for j in [kubernetes_job_v1.credentials, kubernetes_job_v1.credentials_prune] :
+      j.spec[0].template[0].spec[0].container[0].env[0].name == "READER_KEY" && j.spec[0].template[0].spec[0].container[0].env[0].value == kubernetes_secret_v1.reader_key.data.accessKey
+    ])
+    error_message = "Both Jobs must work on the key that s3wwwd's Secret holds."
   }
   assert {
     condition     = yamldecode(helm_release.s3wwwd.values[1]).podAnnotations["s3wwwd.io/credentials-sha256"] == sha256(random_password.reader.result)
@@ -118,13 +134,14 @@ run "rotated" {
     condition = alltrue([
       for p in [random_password.reader.result, random_password.writer.result, random_password.minio_root.result] :
       !strcontains(join("\n", concat(helm_release.minio.values, helm_release.s3wwwd.values)), p) &&
-      !strcontains(jsonencode(kubernetes_job_v1.credentials.spec), p)
+      !strcontains(jsonencode(kubernetes_job_v1.credentials.spec), p) &&
+      !strcontains(jsonencode(kubernetes_job_v1.credentials_prune.spec), p)
     ])
-    error_message = "No password may appear in the chart values or the credentials Job."
+    error_message = "No password may appear in the chart values or the credentials Jobs."
   }
 }
 
-run "credentials_job_is_restricted" {
+run "credentials_jobs_are_restricted" {
   module {
     source = "./modules/s3wwwd-site"
   }
@@ -132,18 +149,20 @@ run "credentials_job_is_restricted" {
   command = plan
 
   assert {
-    condition = (
-      kubernetes_job_v1.credentials.spec[0].template[0].spec[0].security_context[0].run_as_non_root == true &&
-      kubernetes_job_v1.credentials.spec[0].template[0].spec[0].security_context[0].seccomp_profile[0].type == "RuntimeDefault" &&
-      kubernetes_job_v1.credentials.spec[0].template[0].spec[0].container[0].security_context[0].run_as_non_root == true &&
-      kubernetes_job_v1.credentials.spec[0].template[0].spec[0].container[0].security_context[0].allow_privilege_escalation == false &&
-      kubernetes_job_v1.credentials.spec[0].template[0].spec[0].container[0].security_context[0].capabilities[0].drop == tolist(["ALL"]) &&
-      kubernetes_job_v1.credentials.spec[0].template[0].spec[0].automount_service_account_token == false
-    )
-    error_message = "The credentials Job must meet Pod Security \"restricted\" and mount no API token."
+    condition = alltrue([
+      for j in [kubernetes_job_v1.credentials, kubernetes_job_v1.credentials_prune] : (
+        j.spec[0].template[0].spec[0].security_context[0].run_as_non_root == true &&
+        j.spec[0].template[0].spec[0].security_context[0].seccomp_profile[0].type == "RuntimeDefault" &&
+        j.spec[0].template[0].spec[0].container[0].security_context[0].run_as_non_root == true &&
+        j.spec[0].template[0].spec[0].container[0].security_context[0].allow_privilege_escalation == false &&
+        j.spec[0].template[0].spec[0].container[0].security_context[0].capabilities[0].drop == tolist(["ALL"]) &&
+        j.spec[0].template[0].spec[0].automount_service_account_token == false
+      )
+    ])
+    error_message = "The credentials Jobs must meet Pod Security \"restricted\" and mount no API token."
   }
   assert {
-    condition     = kubernetes_job_v1.credentials.spec[0].template[0].spec[0].container[0].image == "quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z"
-    error_message = "Without mc_image the credentials Job must run the MinIO chart's own mc image."
+    condition     = kubernetes_job_v1.credentials.spec[0].template[0].spec[0].container[0].image == "quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z" && kubernetes_job_v1.credentials_prune.spec[0].template[0].spec[0].container[0].image == "quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z"
+    error_message = "Without mc_image the credentials Jobs must run the MinIO chart's own mc image."
   }
 }

@@ -17,11 +17,11 @@ run "defaults" {
     error_message = "Unexpected endpoint or release names."
   }
   assert {
-    condition     = startswith(output.seed_job_name, "s3wwwd-seed-") && startswith(output.credentials_job_name, "s3wwwd-credentials-") && startswith(output.site_configmap_name, "s3wwwd-site-")
+    condition     = startswith(output.seed_job_name, "s3wwwd-seed-") && startswith(output.credentials_job_name, "s3wwwd-credentials-") && startswith(output.credentials_prune_job_name, "s3wwwd-credentials-prune-") && can(regex("^s3wwwd-[0-9a-f]{12}$", output.reader_key_id)) && startswith(output.site_configmap_name, "s3wwwd-site-")
     error_message = "The Job and ConfigMap names must come through."
   }
   assert {
-    condition     = output.credential_secret_names == { minio_root = "minio-root-credentials", reader = "s3wwwd-reader-credentials", writer = "s3wwwd-seed-credentials" }
+    condition     = output.credential_secret_names == { minio_root = "minio-root-credentials", reader = "s3wwwd-reader-credentials", reader_key = "s3wwwd-reader-key", writer = "s3wwwd-seed-credentials" }
     error_message = "The Secret names must come through."
   }
   assert {

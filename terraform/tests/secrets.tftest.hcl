@@ -26,6 +26,10 @@ run "apply" {
     error_message = "The reader Secret must hold the reader's keys."
   }
   assert {
+    condition     = kubernetes_secret_v1.reader_key.data.secretKey == random_password.reader.result && kubernetes_secret_v1.reader_key.data.accessKey == "s3wwwd-${substr(sha256(random_password.reader.result), 0, 12)}" && length(kubernetes_secret_v1.reader_key.data.accessKey) <= 20
+    error_message = "s3wwwd's Secret must hold its key: the reader's service account of this password (20 characters at most, MinIO's limit)."
+  }
+  assert {
     condition     = kubernetes_secret_v1.writer.data.secretKey == random_password.writer.result && kubernetes_secret_v1.writer.data.accessKey == "s3wwwd-seed"
     error_message = "The writer Secret must hold the writer's keys."
   }
@@ -87,10 +91,10 @@ run "apply" {
   }
   assert {
     condition = (
-      yamldecode(helm_release.s3wwwd.values[0]).credentials.existingSecret == kubernetes_secret_v1.reader.metadata[0].name &&
+      yamldecode(helm_release.s3wwwd.values[0]).credentials.existingSecret == kubernetes_secret_v1.reader_key.metadata[0].name &&
       yamldecode(helm_release.s3wwwd.values[0]).credentials.create == false
     )
-    error_message = "s3wwwd must use the read-only user's Secret."
+    error_message = "s3wwwd must use its key's Secret (not the reader's password, root's or the writer's)."
   }
 
   # The outputs name things; they carry no key.

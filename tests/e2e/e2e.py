@@ -107,7 +107,8 @@ def ts(s):
 
 def order(minio_pod, jobs, deploy):
     """MinIO ready, then the credentials Job, then the seeding Job, then
-    s3wwwd.  Kubernetes keeps times to the second, so equal times pass."""
+    s3wwwd, available before the pruning Job starts.  Kubernetes keeps
+    times to the second, so equal times pass."""
     with open(minio_pod, encoding="utf-8") as f:
         pods = json.load(f)["items"]
     with open(jobs, encoding="utf-8") as f:
@@ -119,14 +120,22 @@ def order(minio_pod, jobs, deploy):
     ready = [c["lastTransitionTime"] for p in pods for c in p["status"].get("conditions", [])
              if c["type"] == "Ready" and c["status"] == "True"]
     creds, seed = by_component.get("credentials", []), by_component.get("seed", [])
-    if len(pods) != 1 or len(ready) != 1 or len(creds) != 1 or len(seed) != 1:
-        sys.exit(f"want one MinIO pod, Ready, one credentials Job and one seeding Job: "
-                 f"{len(pods)} pods, {len(ready)} ready, {len(creds)} and {len(seed)} jobs")
+    prune = by_component.get("credentials-prune", [])
+    available = [c["lastTransitionTime"] for c in d["status"].get("conditions", [])
+                 if c["type"] == "Available" and c["status"] == "True"]
+    if (len(pods) != 1 or len(ready) != 1 or len(creds) != 1 or len(seed) != 1 or len(prune) != 1
+            or len(available) != 1):
+        sys.exit(f"want one MinIO pod, Ready, one credentials, seeding and pruning Job each, "
+                 f"s3wwwd available: {len(pods)} pods, {len(ready)} ready, {len(creds)}, "
+                 f"{len(seed)} and {len(prune)} jobs, {len(available)} available")
     times = [("MinIO ready", ts(ready[0]))]
     for name, j in (("credentials Job", creds[0]), ("seeding Job", seed[0])):
         times.append((name + " started", ts(j["status"]["startTime"])))
         times.append((name + " done", ts(j["status"]["completionTime"])))
     times.append(("s3wwwd created", ts(d["metadata"]["creationTimestamp"])))
+    times.append(("s3wwwd available", ts(available[0])))
+    times.append(("pruning Job started", ts(prune[0]["status"]["startTime"])))
+    times.append(("pruning Job done", ts(prune[0]["status"]["completionTime"])))
     print(", ".join(f"{n} {t:%H:%M:%S}" for n, t in times))
     if [t for _, t in times] != sorted(t for _, t in times):
         sys.exit("out of order")

@@ -229,6 +229,7 @@ job_done() {
 }
 check "the credentials Job succeeded" job_done credentials
 check "the seeding Job succeeded" job_done seed
+check "the pruning Job succeeded" job_done credentials-prune
 
 order_ok() {
 	kubectl -n "$NS" get pods -l app=minio,release=minio -o json >"$WORK/minio-pods.json"
@@ -236,7 +237,7 @@ order_ok() {
 	kubectl -n "$NS" get deployment "$RELEASE" -o json >"$WORK/deploy.json"
 	python3 "$HERE/e2e.py" order "$WORK/minio-pods.json" "$WORK/jobs.json" "$WORK/deploy.json"
 }
-check "order: MinIO ready, then the credentials Job, the seeding Job, and s3wwwd last" order_ok
+check "order: MinIO ready, then the credentials Job, the seeding Job, s3wwwd, and the pruning Job once s3wwwd is available" order_ok
 
 replicas_ok() {
 	local want=$1 got
@@ -517,35 +518,54 @@ sleep 2
 check "a deleted s3wwwd pod: no failed request while a client polled" stop_poller delete
 polled delete
 
-# Rotation: new reader keys through Terraform.
+# Rotation: new reader keys through Terraform.  s3wwwd's key is a service
+# account of the reader; the new one is added next to the old one, the pods
+# roll onto it, and only then is the old one removed: a client polling
+# throughout sees no failed request.
 OLD_READER_PW=$READER_PW
+OLD_KEY=$(secret "$RELEASE-reader-key" accessKey)
 start_poller rotate
 t_rot=$SECONDS
 check "rotation: terraform apply -replace=module.site.random_password.reader" \
 	tf apply -auto-approve -input=false -no-color -replace=module.site.random_password.reader "${TFVARS[@]}"
 READER_PW=$(secret "$RELEASE-reader-credentials" secretKey)
+NEW_KEY=$(secret "$RELEASE-reader-key" accessKey)
 new_keys_in_use() {
 	[ "$READER_PW" != "$OLD_READER_PW" ] || { echo "the Secret did not change"; return 1; }
+	[ "$NEW_KEY" != "$OLD_KEY" ] || { echo "the key did not change: $NEW_KEY"; return 1; }
+	[ "$NEW_KEY" = "$(tf output -raw reader_key_id)" ] || { echo "the Secret's key is not the output's"; return 1; }
+	[ "$(secret "$RELEASE-reader-key" secretKey)" = "$READER_PW" ] || { echo "the key's secret is not the password"; return 1; }
 	local p
 	for p in $(server_pods name); do
-		[ "$(kubectl -n "$NS" exec "$p" -- cat /var/run/secrets/s3wwwd/secret_key)" = "$READER_PW" ] ||
-			{ echo "$p has not got the new key"; return 1; }
+		if [ "$(kubectl -n "$NS" exec "$p" -- cat /var/run/secrets/s3wwwd/access_key)" != "$NEW_KEY" ] ||
+			[ "$(kubectl -n "$NS" exec "$p" -- cat /var/run/secrets/s3wwwd/secret_key)" != "$READER_PW" ]; then
+			echo "$p has not got the new key"
+			return 1
+		fi
 	done
 	replicas_ok 2 && wait_200 "$URL" 30 && readyz_ok
 }
-if checked "rotation: every s3wwwd pod has the new key and the site answers" new_keys_in_use; then
+if checked "rotation: every s3wwwd pod has the new key ($OLD_KEY -> $NEW_KEY) and the site answers" new_keys_in_use; then
 	ok "rotation: the new keys were in use $((SECONDS - t_rot))s after the apply started"
 fi
 sleep 1
-# Reported, not asserted: between MinIO taking the new password and the
-# s3wwwd pods restarting with it, the old pods are refused by MinIO.
-stop_poller rotate | sed 's/^/    during the rotation: /' || true
+check "rotation: no failed request while a client polled" stop_poller rotate
+polled rotate
+rotation_jobs_done() {
+	local j
+	for j in "$(tf output -raw credentials_job_name)" "$(tf output -raw credentials_prune_job_name)"; do
+		[ "$(kubectl -n "$NS" get job "$j" -o jsonpath='{.status.succeeded}')" = 1 ] ||
+			{ echo "job $j has not succeeded"; return 1; }
+		kubectl -n "$NS" logs "job/$j"
+	done
+}
+check "rotation: the credentials Job and the pruning Job both succeeded" rotation_jobs_done
 old_key_refused() {
-	python3 - "$WORK/setup.json" "$OLD_READER_PW" "$READER_PW" >"$WORK/rot.json" <<-'EOF'
+	python3 - "$WORK/setup.json" "$OLD_KEY" "$OLD_READER_PW" "$NEW_KEY" "$READER_PW" >"$WORK/rot.json" <<-'EOF'
 		import json, sys
 		s = json.load(open(sys.argv[1]))
-		s["reader"][1] = sys.argv[2]
-		s["new"] = sys.argv[3]
+		s["old"], s["new"] = sys.argv[2:4], sys.argv[4:6]
+		s["parent_old"] = ["s3wwwd-reader", sys.argv[3]]
 		json.dump(s, sys.stdout)
 	EOF
 	in_ns env PYTHONDONTWRITEBYTECODE=1 "$PY" - "$WORK/rot.json" <<-'EOF'
@@ -554,21 +574,29 @@ old_key_refused() {
 		from botocore.config import Config
 		from botocore.exceptions import ClientError
 		s = json.load(open(sys.argv[1]))
-		def get(secret):
+		def get(keys):
 		    c = boto3.client("s3", endpoint_url=s["endpoint"], region_name="us-east-1",
-		                     aws_access_key_id="s3wwwd-reader", aws_secret_access_key=secret,
+		                     aws_access_key_id=keys[0], aws_secret_access_key=keys[1],
 		                     config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
 		    try:
 		        c.get_object(Bucket=s["bucket"], Key="index.html")["Body"].read()
 		        return 200
 		    except ClientError as e:
 		        return e.response["Error"]["Code"]
-		old, new = get(s["reader"][1]), get(s["new"])
-		print("old key:", old, "new key:", new)
-		sys.exit(not (old == "SignatureDoesNotMatch" and new == 200))
+		old, new, parent = get(s["old"]), get(s["new"]), get(s["parent_old"])
+		print("old key:", old, "new key:", new, "the reader's old password:", parent)
+		sys.exit(not (old == "InvalidAccessKeyId" and new == 200 and parent == "SignatureDoesNotMatch"))
 	EOF
 }
-check "rotation: MinIO refuses the old reader key and accepts the new one" old_key_refused
+check "rotation: MinIO refuses the old key and the reader's old password, and accepts the new key" old_key_refused
+one_key_left() {
+	local keys
+	keys=$(in_ns "$MC" --config-dir "$WORK/mc" admin user svcacct ls e2e s3wwwd-reader --json |
+		python3 -c 'import json, sys; print(" ".join(sorted(json.loads(l)["accessKey"] for l in sys.stdin)))')
+	echo "the reader's keys: $keys"
+	[ "$keys" = "$NEW_KEY" ]
+}
+check "rotation: the reader has one key left, the new one" one_key_left
 
 # ---- 5: destroy -------------------------------------------------------------------------
 

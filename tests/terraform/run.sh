@@ -330,14 +330,17 @@ reachable() {
 graph_order() {
 	local dot=$1
 	local m=module.site
-	reachable "$dot" $m.kubernetes_job_v1.seed $m.helm_release.minio &&
-		reachable "$dot" $m.helm_release.s3wwwd $m.kubernetes_job_v1.seed &&
-		! reachable "$dot" $m.helm_release.minio $m.kubernetes_job_v1.seed >/dev/null &&
-		! reachable "$dot" $m.helm_release.minio $m.kubernetes_config_map_v1.site >/dev/null
+	reachable "$dot" "$m.kubernetes_job_v1.seed" "$m.helm_release.minio" &&
+		reachable "$dot" "$m.helm_release.s3wwwd" "$m.kubernetes_job_v1.seed" &&
+		reachable "$dot" "$m.kubernetes_secret_v1.reader_key" "$m.kubernetes_job_v1.credentials" &&
+		reachable "$dot" "$m.helm_release.s3wwwd" "$m.kubernetes_secret_v1.reader_key" &&
+		reachable "$dot" "$m.kubernetes_job_v1.credentials_prune" "$m.helm_release.s3wwwd" &&
+		! reachable "$dot" "$m.helm_release.minio" "$m.kubernetes_job_v1.seed" >/dev/null &&
+		! reachable "$dot" "$m.helm_release.minio" "$m.kubernetes_config_map_v1.site" >/dev/null
 }
 
 if [ "$INIT_OK" = 1 ] && "$TF" graph -type=plan >"$WORK/graph.dot" 2>"$WORK/graph.err"; then
-	check "graph: the Job depends on MinIO, s3wwwd on the Job, MinIO on neither" graph_order "$WORK/graph.dot"
+	check "graph: the Job depends on MinIO, s3wwwd on the Job and its key's Secret (made after the credentials Job), the pruning Job on s3wwwd, MinIO on neither" graph_order "$WORK/graph.dot"
 else
 	not_ok "terraform graph"
 	sed 's/^/    /' "$WORK/graph.err" 2>/dev/null | tail -n 20 || true
@@ -623,9 +626,59 @@ status_is() {
 	[ "$code" = "$want" ] || { echo "HTTP $code for $url, want $want"; return 1; }
 }
 
+# The credentials Jobs' scripts (credentials.tf, the module's
+# credentials_scripts output) with their in-pod paths and MinIO's in-cluster
+# address moved here; each must be found.
+extract_credentials_scripts() {
+	tf_json module.site.credentials_scripts | python3 -c '
+import json, sys
+e, mc, port = sys.argv[1:]
+moves = {"credentials": [], "prune": [("/tmp/ls", e + "/tmp/ls"), ("/tmp/keys", e + "/tmp/keys")]}
+for name, text in json.load(sys.stdin).items():
+    for old, new in moves[name] + [("/usr/bin/mc --config-dir /tmp/mc", mc + " --config-dir " + e + "/tmp/mc"),
+                                   ("/creds/", e + "/creds/"), ("@minio:9000", "@127.0.0.1:" + port)]:
+        assert old in text, "%s: %s not found" % (name, old)
+        text = text.replace(old, new)
+    open("%s/%s.sh" % (e, name), "w").write(text)
+    print(name, len(text), "bytes")' "$E" "$MC" "$MPORT"
+}
+
+# run_creds NAME KEY: a credentials Job's script as the Job runs it (sh, with
+# s3wwwd's access key in READER_KEY and the Secrets mounted under creds/).
+run_creds() {
+	env -i PATH=/usr/bin:/bin READER_KEY="$2" sh "$E/$1.sh"
+}
+
+# key_id PASSWORD: s3wwwd's access key for that password, as credentials.tf
+# names it (terraform/tests/hardening.tftest.hcl checks the formula there).
+key_id() {
+	printf 's3wwwd-%s' "$(printf '%s' "$1" | sha256sum | cut -c1-12)"
+}
+
+# start_keyed_s3wwwd PORT LOG PATH: s3wwwd with the key files in key/ (as
+# the chart mounts them) in the background (DAEMON_PID), until PATH
+# answers 200; else its log's last lines and 1.
+start_keyed_s3wwwd() {
+	env -i PATH=/usr/bin:/bin "$BIN/s3wwwd" -address "127.0.0.1:$1" -workers 1 -access-log "" \
+		-endpoint "http://127.0.0.1:$MPORT" -bucket s3wwwd-site \
+		-accessKeyFile "$E/key/accessKey" -secretKeyFile "$E/key/secretKey" \
+		>"$E/$2.log" 2>&1 &
+	DAEMON_PID=$!
+	wait_http "http://127.0.0.1:$1/$3" 30 && return 0
+	tail -n 20 "$E/$2.log" | sed 's/^/    /'
+	return 1
+}
+
+# key_reads ACCESS SECRET: those keys read the seeded index from MinIO.
+key_reads() {
+	MC_HOST_k="http://$1:$2@127.0.0.1:$MPORT" "$MC" --config-dir "$E/mc" cat k/s3wwwd-site/index.html |
+		cmp - "$SRCDIR/site/index.html"
+}
+
 e2e() {
 	E="$WORK/e2e"
-	mkdir -p "$E/config" "$E/mc" "$E/tmp" "$E/home" "$E/writer" "$E/reader" "$E/data"
+	mkdir -p "$E/config" "$E/mc" "$E/tmp" "$E/home" "$E/writer" "$E/reader" "$E/data" "$E/key" \
+		"$E/creds/root" "$E/creds/reader" "$E/creds/writer"
 	local minio py
 	if ! { minio=$(bash "$TOOLS" minio) && MC=$(bash "$TOOLS" mc) &&
 		py=$(bash "$TOOLS" pyenv) && find_binaries; }; then
@@ -649,6 +702,15 @@ e2e() {
 	printf '%s' "$writer_pw" >"$E/writer/secretKey"
 	printf 's3wwwd-reader' >"$E/reader/accessKey"
 	printf '%s' "$reader_pw" >"$E/reader/secretKey"
+	# What the credentials Jobs mount: the root's, the reader's and the
+	# writer's Secrets; and s3wwwd's key, as its pods mount it.
+	printf 'minio-root' >"$E/creds/root/rootUser"
+	printf '%s' "$root_pw" >"$E/creds/root/rootPassword"
+	cp "$E/reader/accessKey" "$E/reader/secretKey" "$E/creds/reader/"
+	cp "$E/writer/accessKey" "$E/writer/secretKey" "$E/creds/writer/"
+	KEY1=$(key_id "$reader_pw")
+	printf '%s' "$KEY1" >"$E/key/accessKey"
+	printf '%s' "$reader_pw" >"$E/key/secretKey"
 	chmod -R go-rwx "$E"
 
 	MPORT=$(free_port)
@@ -672,6 +734,23 @@ e2e() {
 	# The same job runs again on every upgrade (post-upgrade hook).
 	check "e2e: the provisioning scripts run again cleanly (helm upgrade)" provision_again
 
+	# Then the credentials Job (credentials.tf): the passwords, and
+	# s3wwwd's key, which s3wwwd uses below as the pods do.
+	check "e2e: the credentials Jobs' scripts are rendered and relocatable" extract_credentials_scripts
+	check "e2e: the credentials Job's script sets the passwords and adds s3wwwd's key" run_creds credentials "$KEY1"
+	key_is_read_only() {
+		key_reads "$KEY1" "$reader_pw" || return 1
+		if echo x | MC_HOST_k="http://$KEY1:$reader_pw@127.0.0.1:$MPORT" \
+			"$MC" --config-dir "$E/mc" pipe -q k/s3wwwd-site/written-by-the-key; then
+			echo "s3wwwd's key could write"
+			return 1
+		fi
+		if MC_HOST_k="http://$KEY1:$reader_pw@127.0.0.1:$MPORT" "$MC" --config-dir "$E/mc" ls k/other-bucket/; then
+			echo "s3wwwd's key could list another bucket"
+			return 1
+		fi
+	}
+
 	# Another bucket with a secret in it, and the control user with
 	# GetObject but no ListBucket, made with the root alias the scripts set.
 	local getonly_pw
@@ -694,6 +773,8 @@ e2e() {
 
 	make_configmap_dir
 	check "e2e: s3wwwd-seed with Terraform's Job arguments uploads the site as the writer" seed_site
+	check "e2e: s3wwwd's key reads the site and nothing else: no write, no other bucket (the reader's policy)" \
+		key_is_read_only
 
 	python3 - "$E/setup.json" "$MPORT" "$root_pw" "$reader_pw" "$writer_pw" "$getonly_pw" "$SRCDIR/site" <<-'EOF'
 		import json, sys
@@ -707,29 +788,87 @@ e2e() {
 	EOF
 	relay "e2e: " check_access.py env PYTHONDONTWRITEBYTECODE=1 "$py" "$HERE/check_access.py" "$E/setup.json"
 
-	# s3wwwd with the reader's keys, as the chart mounts them.
+	# s3wwwd with its key, as the chart mounts it.
 	local hport
 	hport=$(free_port)
-	env -i PATH=/usr/bin:/bin "$BIN/s3wwwd" -address "127.0.0.1:$hport" -workers 1 -access-log "" \
-		-endpoint "http://127.0.0.1:$MPORT" -bucket s3wwwd-site \
-		-accessKeyFile "$E/reader/accessKey" -secretKeyFile "$E/reader/secretKey" \
-		>"$E/s3wwwd.log" 2>&1 &
-	DAEMON_PID=$!
-	if ! wait_http "http://127.0.0.1:$hport/healthz" 30; then
-		not_ok "e2e: s3wwwd did not start"
-		tail -n 20 "$E/s3wwwd.log" | sed 's/^/    /'
-		return
-	fi
+	start_keyed_s3wwwd "$hport" s3wwwd healthz || { not_ok "e2e: s3wwwd did not start"; return; }
 	local u="http://127.0.0.1:$hport"
-	check "e2e: s3wwwd (reader keys) is ready: the bucket answers" status_is 200 "$u/readyz"
+	check "e2e: s3wwwd (its key) is ready: the bucket answers" status_is 200 "$u/readyz"
 	check "e2e: s3wwwd serves / as the seeded index.html" get_ok "$u/" "$SRCDIR/site/index.html"
 	check "e2e: s3wwwd serves the seeded gif" get_ok "$u/s3wwwd.gif" "$SRCDIR/site/s3wwwd.gif"
 	check "e2e: s3wwwd answers 404 for a missing page" status_is 404 "$u/no-such-page.html"
 	stop_pid "$DAEMON_PID"
 	DAEMON_PID=
 	sites_e2e
+	credentials_rotation "$reader_pw"
 	stop_pid "$MINIO_PID"
 	MINIO_PID=
+}
+
+# credentials_rotation OLD_PASSWORD: terraform apply -replace=random_password.
+# reader, step by step as the Jobs and the chart take it, with s3wwwd on
+# the old key throughout (the old pods): the new key is added next to the
+# old one, both read until the pruning Job, which then removes the old one.
+credentials_rotation() {
+	local pw1=$1 pw2 key2 hport
+	pw2=$(gen_password)
+	key2=$(key_id "$pw2")
+	hport=$(free_port)
+	start_keyed_s3wwwd "$hport" s3wwwd-rotation readyz ||
+		{ not_ok "rotation: s3wwwd with the old key did not become ready"; return; }
+	local u="http://127.0.0.1:$hport"
+	# The new password in the reader's Secret, as Terraform writes it.
+	printf '%s' "$pw2" >"$E/creds/reader/secretKey"
+	check "rotation: the credentials Job's script adds the new key next to the old one" run_creds credentials "$key2"
+	both_read() {
+		key_reads "$KEY1" "$pw1" && key_reads "$key2" "$pw2" && get_ok "$u/" "$SRCDIR/site/index.html"
+	}
+	check "rotation: until the pruning Job both keys read, and s3wwwd on the old key serves the site" both_read
+	parent_rotated() {
+		key_reads s3wwwd-reader "$pw2" && ! key_reads s3wwwd-reader "$pw1" 2>/dev/null
+	}
+	check "rotation: the reader's own password is the new one" parent_rotated
+	# A key the operator gave the reader for something else.
+	local ops_pw
+	ops_pw=$(gen_password)
+	"$MC" --config-dir "$E/mc" admin user svcacct add myminio s3wwwd-reader \
+		--access-key ops-backup-key --secret-key "$ops_pw" >/dev/null
+	prune_missing() {
+		if run_creds prune s3wwwd-000000000000; then
+			echo "the pruning Job succeeded without its key"
+			return 1
+		fi
+		key_reads "$KEY1" "$pw1" && key_reads "$key2" "$pw2"
+	}
+	check "rotation: without s3wwwd's key in MinIO the pruning Job fails and removes nothing" prune_missing
+	check "rotation: the pruning Job's script removes the old key" run_creds prune "$key2"
+	pruned() {
+		if key_reads "$KEY1" "$pw1" 2>/dev/null; then
+			echo "the old key still reads"
+			return 1
+		fi
+		key_reads "$key2" "$pw2" && key_reads ops-backup-key "$ops_pw" &&
+			"$MC" --config-dir "$E/mc" admin user svcacct ls myminio s3wwwd-reader --json |
+			python3 -c 'import json, sys; k = sorted(json.loads(l)["accessKey"] for l in sys.stdin); print(k); sys.exit(k != sorted(sys.argv[1:]))' \
+				"$key2" ops-backup-key
+	}
+	check "rotation: MinIO refuses the old key; the new one and the operator's own key read" pruned
+	# /readyz asks MinIO at most once a second.
+	not_ready() {
+		local _
+		for _ in $(seq 25); do
+			status_is 503 "$u/readyz" >/dev/null && return 0
+			sleep 0.2
+		done
+		status_is 503 "$u/readyz"
+	}
+	check "rotation: s3wwwd still on the old key is not ready (the readiness probe notices)" not_ready
+	again() {
+		run_creds credentials "$key2" && run_creds prune "$key2" && key_reads "$key2" "$pw2"
+	}
+	check "rotation: both scripts run again cleanly (a retried Job)" again
+	stop_pid "$DAEMON_PID"
+	DAEMON_PID=
 }
 
 # fixtures/sites.tfvars, for real: the Job's arguments upload the website
@@ -773,7 +912,7 @@ sites_e2e() {
 	# with the in-cluster endpoint, ports and mounted key files moved here.
 	local hport oport conf="$E/sites.conf"
 	hport=$(free_port) oport=$(free_port)
-	if ! python3 - "$WORK/s3wwwd-sites.yaml" "$MPORT" "$hport" "$oport" "$E/reader" >"$conf" <<-'EOF'; then
+	if ! python3 - "$WORK/s3wwwd-sites.yaml" "$MPORT" "$hport" "$oport" "$E/key" >"$conf" <<-'EOF'; then
 		import re, sys, yaml
 		rendered, mport, hport, oport, reader = sys.argv[1:]
 		cm = [d for d in yaml.safe_load_all(open(rendered)) if d and d["kind"] == "ConfigMap"][0]

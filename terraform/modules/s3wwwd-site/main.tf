@@ -23,17 +23,20 @@ locals {
   minio_root_secret = "${var.minio_release_name}-root-credentials"
   minio_root_user   = "minio-root"
 
-  # s3wwwd reads the site with its own user; only the seeding Job can write.
-  reader_user   = "s3wwwd-reader"
-  reader_secret = "${var.s3wwwd_release_name}-reader-credentials"
-  reader_policy = "${var.s3wwwd_release_name}-site-read"
-  writer_user   = "s3wwwd-seed"
-  writer_secret = "${var.s3wwwd_release_name}-seed-credentials"
-  writer_policy = "${var.s3wwwd_release_name}-site-write"
+  # s3wwwd reads the site with a key of the read-only user (a service
+  # account, credentials.tf), from its own Secret; only the seeding Job can
+  # write.
+  reader_user       = "s3wwwd-reader"
+  reader_secret     = "${var.s3wwwd_release_name}-reader-credentials"
+  reader_key_secret = "${var.s3wwwd_release_name}-reader-key"
+  reader_policy     = "${var.s3wwwd_release_name}-site-read"
+  writer_user       = "s3wwwd-seed"
+  writer_secret     = "${var.s3wwwd_release_name}-seed-credentials"
+  writer_policy     = "${var.s3wwwd_release_name}-site-write"
 
-  # Key names inside the two user Secrets.  The MinIO chart reads the
-  # secret key from them (users[].existingSecretKey), the seeding Job and
-  # s3wwwd mount them as files.
+  # Key names inside the user Secrets.  The MinIO chart reads the secret
+  # key from the users' (users[].existingSecretKey), the seeding Job and
+  # s3wwwd mount theirs as files.
   access_key_key = "accessKey"
   secret_key_key = "secretKey"
 
@@ -108,6 +111,23 @@ resource "kubernetes_secret_v1" "reader" {
     (local.access_key_key) = local.reader_user
     (local.secret_key_key) = random_password.reader.result
   }
+}
+
+# s3wwwd's key: the reader's service account of this password, with the
+# same secret.  Written only once the credentials Job has given MinIO the
+# key, so that no pod ever reads a key MinIO does not know.
+resource "kubernetes_secret_v1" "reader_key" {
+  metadata {
+    name      = local.reader_key_secret
+    namespace = local.namespace
+    labels    = local.labels
+  }
+  data = {
+    (local.access_key_key) = local.reader_key_id
+    (local.secret_key_key) = random_password.reader.result
+  }
+
+  depends_on = [kubernetes_job_v1.credentials]
 }
 
 resource "kubernetes_secret_v1" "writer" {

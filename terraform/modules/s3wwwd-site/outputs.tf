@@ -42,10 +42,11 @@ output "site_configmap_name" {
 }
 
 output "credential_secret_names" {
-  description = "Secrets holding the generated credentials: MinIO root, s3wwwd's read-only user, the seeding Job's writer."
+  description = "Secrets holding the generated credentials: MinIO root, the read-only user, s3wwwd's key (a service account of the read-only user), the seeding Job's writer."
   value = {
     minio_root = kubernetes_secret_v1.minio_root.metadata[0].name
     reader     = kubernetes_secret_v1.reader.metadata[0].name
+    reader_key = kubernetes_secret_v1.reader_key.metadata[0].name
     writer     = kubernetes_secret_v1.writer.metadata[0].name
   }
 }
@@ -59,8 +60,18 @@ output "chart_values_sha256" {
 }
 
 output "credentials_job_name" {
-  description = "Name of the Job that gives MinIO the users' passwords; it changes (and the Job re-runs) when a password is rotated."
+  description = "Name of the Job that gives MinIO the users' passwords and s3wwwd's key; it changes (and the Job re-runs) when a password is rotated."
   value       = kubernetes_job_v1.credentials.metadata[0].name
+}
+
+output "credentials_prune_job_name" {
+  description = "Name of the Job that removes s3wwwd's previous keys once the pods use the new one; it changes with credentials_job_name."
+  value       = kubernetes_job_v1.credentials_prune.metadata[0].name
+}
+
+output "reader_key_id" {
+  description = "The access key s3wwwd uses (a MinIO service account of the read-only user, named after a digest of its password). Not a secret."
+  value       = local.reader_key_id
 }
 
 # What the module hands each chart and the Jobs.  Derived from the inputs
@@ -81,6 +92,14 @@ output "s3wwwd_chart_values" {
 output "seed_args" {
   description = "The command line arguments of s3wwwd-seed in the seeding Job."
   value       = local.seed_args
+}
+
+output "credentials_scripts" {
+  description = "The shell scripts of the credentials Job (credentials) and of the pruning Job (prune); both take s3wwwd's access key in READER_KEY."
+  value = {
+    credentials = local.credentials_script
+    prune       = local.credentials_prune_script
+  }
 }
 
 output "mc_image" {

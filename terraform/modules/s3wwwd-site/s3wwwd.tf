@@ -146,9 +146,10 @@ locals {
       bucket   = var.bucket
     }
 
-    # The read-only user's Secret, by name; the chart mounts it as files.
+    # s3wwwd's key (a service account of the read-only user), by the name
+    # of its Secret; the chart mounts it as files.
     credentials = {
-      existingSecret = local.reader_secret
+      existingSecret = local.reader_key_secret
       accessKeyKey   = local.access_key_key
       secretKeyKey   = local.secret_key_key
       create         = false
@@ -173,8 +174,10 @@ resource "helm_release" "s3wwwd" {
 
   # The chart does not read an existing Secret, so it cannot roll the pods
   # when the keys change; this digest of the keys does.  The pods restart
-  # once MinIO has the new password: the release comes after the
-  # credentials Job (credentials.tf) through the seeding Job's depends_on.
+  # once MinIO has the new key (next to the old one, which the running pods
+  # keep using until they go): the release comes after the credentials Job
+  # (credentials.tf) through the seeding Job's depends_on and the key's
+  # Secret.
   # (nonsensitive as in credentials.tf: a digest, not the password.)  Kept
   # out of local.s3wwwd_values, which the tests render offline and which
   # must be known before anything is applied.
@@ -195,6 +198,6 @@ resource "helm_release" "s3wwwd" {
   # release alone.  The Secret is also named only inside the values.
   depends_on = [
     kubernetes_job_v1.seed,
-    kubernetes_secret_v1.reader,
+    kubernetes_secret_v1.reader_key,
   ]
 }
