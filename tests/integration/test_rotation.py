@@ -7,6 +7,7 @@ import os
 import subprocess
 import threading
 import time
+import urllib.parse
 
 import pytest
 
@@ -23,12 +24,17 @@ class Mc:
         if not self.bin or not os.access(self.bin, os.X_OK):
             pytest.fail("S3WWWD_MC is not set: run the suite with tests/integration/run.sh",
                         pytrace=False)
-        self.run("alias", "set", "local", minio.endpoint, minio.access_key, minio.secret_key)
+        # The root keys go in mc's MC_HOST_<alias> variable, not as
+        # arguments: a generated secret that begins with "-" would be read
+        # as a flag (it was, once in about 64 runs).
+        u = urllib.parse.urlsplit(minio.endpoint)
+        self.env = dict(os.environ, NO_PROXY="*", no_proxy="*", MC_HOST_local="%s://%s:%s@%s" % (
+            u.scheme, urllib.parse.quote(minio.access_key, safe=""),
+            urllib.parse.quote(minio.secret_key, safe=""), u.netloc))
 
     def run(self, *args):
         r = subprocess.run([self.bin, "--config-dir", self.dir, "--no-color", *args],
-                           capture_output=True, text=True, timeout=60,
-                           env=dict(os.environ, NO_PROXY="*", no_proxy="*"))
+                           capture_output=True, text=True, timeout=60, env=self.env)
         assert r.returncode == 0, (args, r.stdout, r.stderr)
         return r.stdout
 
