@@ -429,6 +429,35 @@ if find_daemon >"$TMP/find-daemon.out" 2>&1; then
 	else
 		fail "s3wwwd -t rejects a routing rule with code 304" "$out"
 	fi
+	# Only the sites' host names (s3.bucket ""): the daemon, run on the
+	# rendered s3wwwd.conf, answers 421 for another host.  Choosing the site
+	# needs no S3, so no MinIO here: a known host reaches its site, which
+	# then finds no S3 at the endpoint (502).
+	daemon_check sites-only -f tests/helm/values/sites.yaml --set s3.bucket= --set 'sites[2].bucket=www' --set 'sites[3].bucket=www'
+	sites_only_421() {
+		local port opsport pid code known rc=0
+		port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		opsport=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		sed -e "s|^listen = \"0.0.0.0:8080\";|listen = \"127.0.0.1:$port\";|" \
+			-e "s|^  listen = \"0.0.0.0:9090\";|  listen = \"127.0.0.1:$opsport\";|" \
+			-e 's|endpoint = "http://[^"]*";|endpoint = "http://127.0.0.1:9";|' \
+			"$TMP/sites-only.conf" >"$TMP/sites-only-run.conf"
+		grep -q "127.0.0.1:$port" "$TMP/sites-only-run.conf" || { echo "no listen line moved"; return 1; }
+		"$DAEMON" -c "$TMP/sites-only-run.conf" >"$TMP/sites-only.log" 2>&1 &
+		pid=$!
+		for _ in $(seq 50); do
+			[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$opsport/healthz")" = 200 ] && break
+			sleep 0.1
+		done
+		code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: unknown.example.org' "http://127.0.0.1:$port/")
+		known=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: blog.example.com' "http://127.0.0.1:$port/")
+		echo "unknown host: $code, blog.example.com: $known"
+		[ "$code" = 421 ] && [ "$known" = 502 ] || rc=1
+		kill "$pid" && wait "$pid" || true
+		[ "$rc" = 0 ] || tail -n 20 "$TMP/sites-only.log"
+		return "$rc"
+	}
+	check "the daemon on the rendered s3wwwd.conf with s3.bucket \"\" answers 421 for a host no site names" sites_only_421
 else
 	fail "s3wwwd build" "$(cat "$TMP/find-daemon.out")"
 fi
