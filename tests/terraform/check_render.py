@@ -231,7 +231,8 @@ def s3wwwd(docs, values, raw):
 
 
 def s3wwwd_ha(docs, values, raw):
-    """prod: anti-affinity, a PodDisruptionBudget and an autoscaler."""
+    """prod and staging: anti-affinity, a PodDisruptionBudget, and an
+    autoscaler where the values ask for one (prod), none where not."""
     rel = values["fullnameOverride"]
     dep = one(docs, "Deployment", rel)
     sel = dep["spec"]["selector"]["matchLabels"]
@@ -248,6 +249,9 @@ def s3wwwd_ha(docs, values, raw):
           f"PodDisruptionBudget {rel} (minAvailable {want['minAvailable']!r}, maxUnavailable {want['maxUnavailable']!r})",
           pdb and pdb["spec"])
     hpa = one(docs, "HorizontalPodAutoscaler", rel)
+    if not values.get("autoscaling", {}).get("enabled"):
+        check(hpa is None, "no HorizontalPodAutoscaler without autoscaling", hpa and hpa["spec"])
+        return
     a = values["autoscaling"]
     check(hpa is not None and hpa["spec"]["scaleTargetRef"]["name"] == rel and
           hpa["spec"]["minReplicas"] == a["minReplicas"] and hpa["spec"]["maxReplicas"] == a["maxReplicas"],
@@ -309,8 +313,10 @@ CASES = {
     "minio-distributed": [minio_common, minio_distributed],
     "s3wwwd": [s3wwwd],
     "minio-dev": [minio_common, minio_standalone, minio_ephemeral],
+    "minio-staging": [minio_common, minio_standalone, minio_persistent],
     "minio-prod": [minio_common, minio_distributed],
     "s3wwwd-dev": [s3wwwd],
+    "s3wwwd-staging": [s3wwwd, s3wwwd_ha],
     "s3wwwd-prod": [s3wwwd, s3wwwd_ha],
     "s3wwwd-sites": [s3wwwd, s3wwwd_sites],
     "minio-sites": [minio_common, minio_standalone, minio_persistent],

@@ -11,7 +11,8 @@
 #   4. terraform test (terraform/tests/*.tftest.hcl: mocked cluster providers,
 #      the real random provider): ordering, no secret in plain values,
 #      content changes, variable validation, the root; and
-#      tests/environments/ with environments/dev.tfvars and prod.tfvars
+#      tests/environments/ with environments/dev.tfvars, staging.tfvars and
+#      prod.tfvars
 #   5. the ordering edges in `terraform graph`
 #   6. a negative control: with the depends_on edges removed, the ordering
 #      tests and the graph check must fail
@@ -288,7 +289,7 @@ run_tf_test() {
 if [ "$INIT_OK" = 1 ]; then
 	run_tf_test
 	# The environments, through the root, each with its own tfvars.
-	for env in dev prod; do
+	for env in dev staging prod; do
 		run_tf_test -test-directory=tests/environments -var-file="environments/$env.tfvars" \
 			-filter="tests/environments/$env.tftest.hcl"
 	done
@@ -481,6 +482,7 @@ if [ "$INIT_OK" = 1 ]; then
 		-var 'minio_persistence={size="20Gi",storage_class="fast"}'
 	# The two environments, through the root.
 	render_check minio-dev "$MINIO_CHART" minio $MV -var-file=environments/dev.tfvars
+	render_check minio-staging "$MINIO_CHART" minio $MV -var-file=environments/staging.tfvars
 	render_check minio-prod "$MINIO_CHART" minio $MV -var-file=environments/prod.tfvars
 	# Website rules, a website document and several sites, one in a bucket
 	# of its own (fixtures/sites.tfvars).
@@ -488,6 +490,7 @@ if [ "$INIT_OK" = 1 ]; then
 	if [ -f "$SRCDIR/helm/s3wwwd/Chart.yaml" ]; then
 		render_check s3wwwd "$SRCDIR/helm/s3wwwd" s3wwwd $SV
 		render_check s3wwwd-dev "$SRCDIR/helm/s3wwwd" s3wwwd $SV -var-file=environments/dev.tfvars
+		render_check s3wwwd-staging "$SRCDIR/helm/s3wwwd" s3wwwd $SV -var-file=environments/staging.tfvars
 		render_check s3wwwd-prod "$SRCDIR/helm/s3wwwd" s3wwwd $SV -var-file=environments/prod.tfvars
 		render_check s3wwwd-sites "$SRCDIR/helm/s3wwwd" s3wwwd $SV -var-file="$HERE/fixtures/sites.tfvars"
 	else
