@@ -221,15 +221,17 @@ releases_deployed() {
 }
 check "helm: the MinIO and s3wwwd releases are deployed" releases_deployed
 
+# job_done COMPONENT: its one Job succeeded, on its first pod (a pod that
+# failed or was killed, and then a retry that worked, is a finding too).
 job_done() {
 	kubectl -n "$NS" get jobs -l app.kubernetes.io/component="$1" \
-		-o jsonpath='{range .items[*]}{.metadata.name} succeeded={.status.succeeded}{"\n"}{end}' >"$WORK/jobs"
+		-o jsonpath='{range .items[*]}{.metadata.name} succeeded={.status.succeeded} failed={.status.failed}{"\n"}{end}' >"$WORK/jobs"
 	cat "$WORK/jobs"
-	[ "$(wc -l <"$WORK/jobs")" = 1 ] && grep -q 'succeeded=1$' "$WORK/jobs"
+	[ "$(wc -l <"$WORK/jobs")" = 1 ] && grep -q 'succeeded=1 failed=$' "$WORK/jobs"
 }
-check "the credentials Job succeeded" job_done credentials
-check "the seeding Job succeeded" job_done seed
-check "the pruning Job succeeded" job_done credentials-prune
+check "the credentials Job succeeded on its first pod" job_done credentials
+check "the seeding Job succeeded on its first pod" job_done seed
+check "the pruning Job succeeded on its first pod" job_done credentials-prune
 
 order_ok() {
 	kubectl -n "$NS" get pods -l app=minio,release=minio -o json >"$WORK/minio-pods.json"
@@ -554,12 +556,12 @@ polled rotate
 rotation_jobs_done() {
 	local j
 	for j in "$(tf output -raw credentials_job_name)" "$(tf output -raw credentials_prune_job_name)"; do
-		[ "$(kubectl -n "$NS" get job "$j" -o jsonpath='{.status.succeeded}')" = 1 ] ||
-			{ echo "job $j has not succeeded"; return 1; }
+		[ "$(kubectl -n "$NS" get job "$j" -o jsonpath='{.status.succeeded}/{.status.failed}')" = 1/ ] ||
+			{ echo "job $j has not succeeded on its first pod"; return 1; }
 		kubectl -n "$NS" logs "job/$j"
 	done
 }
-check "rotation: the credentials Job and the pruning Job both succeeded" rotation_jobs_done
+check "rotation: the credentials Job and the pruning Job both succeeded, each on its first pod" rotation_jobs_done
 old_key_refused() {
 	python3 - "$WORK/setup.json" "$OLD_KEY" "$OLD_READER_PW" "$NEW_KEY" "$READER_PW" >"$WORK/rot.json" <<-'EOF'
 		import json, sys

@@ -646,10 +646,23 @@ for name, text in json.load(sys.stdin).items():
     print(name, len(text), "bytes")' "$E" "$MC" "$MPORT"
 }
 
-# run_creds NAME KEY: a credentials Job's script as the Job runs it (sh, with
-# s3wwwd's access key in READER_KEY and the Secrets mounted under creds/).
+# run_creds NAME KEY [GRACE]: a credentials Job's script as the Job runs it
+# (sh, with s3wwwd's access key in READER_KEY, the pruning Job's wait for
+# the old pods in GRACE_SECONDS, default 1, and the Secrets mounted under
+# creds/).
 run_creds() {
-	env -i PATH=/usr/bin:/bin READER_KEY="$2" sh "$E/$1.sh"
+	env -i PATH=/usr/bin:/bin READER_KEY="$2" GRACE_SECONDS="${3:-1}" sh "$E/$1.sh"
+}
+
+# prune_waits KEY GRACE MIN MAX: the pruning script succeeds in MIN to MAX
+# seconds (it waits GRACE only when there is an old key to remove).
+prune_waits() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	run_creds prune "$1" "$2" || return 1
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" -v lo="$3" -v hi="$4" \
+		'BEGIN { d = b - a; printf "took %.1fs (want %s to %s)\n", d, lo, hi; exit !(d >= lo && d < hi) }'
 }
 
 # key_id PASSWORD: s3wwwd's access key for that password, as credentials.tf
@@ -741,6 +754,8 @@ e2e() {
 	# s3wwwd's key, which s3wwwd uses below as the pods do.
 	check "e2e: the credentials Jobs' scripts are rendered and relocatable" extract_credentials_scripts
 	check "e2e: the credentials Job's script sets the passwords and adds s3wwwd's key" run_creds credentials "$KEY1"
+	check "e2e: the pruning Job's script, with no old key, removes nothing and does not wait" \
+		prune_waits "$KEY1" 30 0 10
 	key_is_read_only() {
 		key_reads "$KEY1" "$reader_pw" || return 1
 		if echo x | MC_HOST_k="http://$KEY1:$reader_pw@127.0.0.1:$MPORT" \
@@ -844,7 +859,8 @@ credentials_rotation() {
 		key_reads "$KEY1" "$pw1" && key_reads "$key2" "$pw2"
 	}
 	check "rotation: without s3wwwd's key in MinIO the pruning Job fails and removes nothing" prune_missing
-	check "rotation: the pruning Job's script removes the old key" run_creds prune "$key2"
+	check "rotation: the pruning Job's script waits the grace period, then removes the old key" \
+		prune_waits "$key2" 3 3 20
 	pruned() {
 		if key_reads "$KEY1" "$pw1" 2>/dev/null; then
 			echo "the old key still reads"

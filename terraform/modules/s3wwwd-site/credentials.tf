@@ -108,8 +108,18 @@ locals {
 
   # The reader's keys other than this password's go, once no pod uses
   # them; only those this module makes (s3wwwd-...), so that a key an
-  # operator gave the reader for another purpose stays.  The current one must be there (the pods that just became ready
-  # read the bucket with it); if it is not, nothing is removed.
+  # operator gave the reader for another purpose stays.  The current one
+  # must be there (the pods that just became ready read the bucket with
+  # it); if it is not, nothing is removed.
+  #
+  # Helm reports the release ready once the new pods are, while the old
+  # ones are still stopping: for preStopSleepSeconds they take requests
+  # that were routed to them before they left the Service, and serve them
+  # with the old key.  On the test cluster removing the key at once failed
+  # one request in 981.  So when there is an old key, the Job first waits
+  # the pods' termination grace period (GRACE_SECONDS), after which
+  # Kubernetes has stopped every old pod.  On a first install there is
+  # none, and no wait.
   credentials_prune_script = <<-EOT
     ${local.credentials_preamble}
     mc admin user svcacct ls minio "$reader" --json >/tmp/ls
@@ -120,8 +130,15 @@ locals {
       echo "$${k%%'"'*}" >>/tmp/keys
     done </tmp/ls
     found=0
-    while read -r k; do [ "$k" != "$key" ] || found=1; done </tmp/keys
+    old=0
+    while read -r k; do
+      case $k in "$key") found=1 ;; *[!a-z0-9-]*) ;; s3wwwd-*) old=$((old + 1)) ;; esac
+    done </tmp/keys
     [ "$found" = 1 ] || { echo "key $key of $reader is missing: nothing removed"; exit 1; }
+    if [ "$old" -gt 0 ]; then
+      echo "$old old key(s): waiting $${GRACE_SECONDS}s, the longest an old pod may still serve"
+      sleep "$GRACE_SECONDS"
+    fi
     while read -r k; do
       case $k in "$key" | *[!a-z0-9-]*) continue ;; s3wwwd-*) ;; *) continue ;; esac
       mc admin user svcacct rm minio "$k" >/dev/null
@@ -190,13 +207,17 @@ resource "kubernetes_job_v1" "credentials" {
             }
           }
 
+          # mc's admin requests are encrypted with a key derived by
+          # Argon2id (64 MiB of memory): measured, `user add` peaks at
+          # 96 MB and `svcacct add` at 162 MB.  At 128Mi the kernel killed
+          # the credentials Job's first pod on the test cluster.
           resources {
             requests = {
               cpu    = "10m"
-              memory = "32Mi"
+              memory = "192Mi"
             }
             limits = {
-              memory = "128Mi"
+              memory = "256Mi"
             }
           }
 
@@ -258,8 +279,9 @@ resource "kubernetes_job_v1" "credentials_prune" {
   }
 
   spec {
-    backoff_limit           = 3
-    active_deadline_seconds = 300
+    backoff_limit = 3
+    # Its wait for the old pods, and as long again for the rest.
+    active_deadline_seconds = 300 + var.s3wwwd_termination_grace_period_seconds
 
     template {
       metadata {
@@ -298,6 +320,10 @@ resource "kubernetes_job_v1" "credentials_prune" {
             name  = "READER_KEY"
             value = local.reader_key_id
           }
+          env {
+            name  = "GRACE_SECONDS"
+            value = tostring(var.s3wwwd_termination_grace_period_seconds)
+          }
 
           security_context {
             allow_privilege_escalation = false
@@ -312,10 +338,10 @@ resource "kubernetes_job_v1" "credentials_prune" {
           resources {
             requests = {
               cpu    = "10m"
-              memory = "32Mi"
+              memory = "192Mi"
             }
             limits = {
-              memory = "128Mi"
+              memory = "256Mi"
             }
           }
 
@@ -356,8 +382,8 @@ resource "kubernetes_job_v1" "credentials_prune" {
 
   wait_for_completion = true
   timeouts {
-    create = "8m"
-    update = "8m"
+    create = "${480 + var.s3wwwd_termination_grace_period_seconds}s"
+    update = "${480 + var.s3wwwd_termination_grace_period_seconds}s"
   }
 
   # Only once the pods with the new key are ready: helm_release.s3wwwd

@@ -133,6 +133,8 @@ locals {
     # The Service is then called like the release, so outputs.tf can name it.
     fullnameOverride = var.s3wwwd_release_name
     replicaCount     = var.s3wwwd_replicas
+    # The pruning Job (credentials.tf) waits this long for the old pods.
+    terminationGracePeriodSeconds = var.s3wwwd_termination_grace_period_seconds
 
     image = {
       repository = var.s3wwwd_image.repository

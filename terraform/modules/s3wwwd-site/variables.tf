@@ -609,6 +609,18 @@ variable "s3wwwd_replicas" {
   }
 }
 
+variable "s3wwwd_termination_grace_period_seconds" {
+  description = "How long an s3wwwd pod may take to stop (the chart's terminationGracePeriodSeconds: its preStop pause, then the drain of responses in flight). After a credentials rotation the pruning Job waits this long before it removes the old key, since an old pod may serve with it until then."
+  type        = number
+  default     = 45
+  nullable    = false
+
+  validation {
+    condition     = var.s3wwwd_termination_grace_period_seconds >= 10 && var.s3wwwd_termination_grace_period_seconds <= 600 && floor(var.s3wwwd_termination_grace_period_seconds) == var.s3wwwd_termination_grace_period_seconds
+    error_message = "s3wwwd_termination_grace_period_seconds must be a whole number from 10 to 600."
+  }
+}
+
 variable "s3wwwd_pod_anti_affinity" {
   description = "Pod anti-affinity of the s3wwwd pods over nodes (kubernetes.io/hostname): \"none\" (the chart's topology spread only), \"preferred\" (the scheduler avoids two pods on one node when it can) or \"required\" (never two on one node: needs as many schedulable nodes as pods, autoscaled ones included)."
   type        = string
