@@ -184,6 +184,15 @@ TFVARS=(-var-file="$STATE/terraform.tfvars" -var-file="$WORK/e2e.tfvars")
 checked "terraform init (providers from the project's mirror)" tf init -input=false -no-color ||
 	finish
 
+# The operations an operator runs through terraform/Makefile, with this
+# cluster's programs and tfvars: the first apply, a look, the destroy.
+mk() {
+	in_ns make -s -C "$TREE/terraform" TERRAFORM="$TF" TF_FLAGS=-no-color \
+		KUBECTL="$STATE/bin/kubectl" KUBECTL_ARGS="--kubeconfig=$STATE/kubeconfig" \
+		HELM="$HELM" HELM_ARGS="--kubeconfig=$STATE/kubeconfig" \
+		TFVARS="$STATE/terraform.tfvars $WORK/e2e.tfvars" "$@"
+}
+
 svc_url() { printf 'http://%s/' "$(kubectl -n "$NS" get svc "$RELEASE" -o jsonpath='{.spec.clusterIP}:{.spec.ports[0].port}')"; }
 
 # wait_200 URL SECONDS: until the URL answers 200, from inside the cluster's
@@ -197,8 +206,8 @@ wait_200() {
 }
 
 t_apply=$(date +%s.%N)
-if checked "terraform apply: MinIO, the seeding Job and s3wwwd" \
-	tf apply -auto-approve -input=false -no-color "${TFVARS[@]}"; then
+if checked "terraform apply (make deploy): MinIO, the seeding Job and s3wwwd" \
+	mk deploy AUTO_APPROVE=yes; then
 	APPLIED=1
 	t_done=$(date +%s.%N)
 	if URL=$(svc_url) && wait_200 "$URL" 60; then
@@ -266,6 +275,21 @@ restricted_enforced() {
 check "the namespace enforces Pod Security \"restricted\" (a privileged pod is refused)" restricted_enforced
 
 check "helm test of the s3wwwd release passes" helm -n "$NS" test "$RELEASE" --timeout 3m
+
+# make status: what an operator looks at first, all found from the outputs.
+status_shows() {
+	mk status >"$WORK/status.out" 2>&1 || { cat "$WORK/status.out"; return 1; }
+	cat "$WORK/status.out"
+	local want
+	for want in "== namespace $NS: pods, Jobs, Services, volumes" "== release minio" "== release $RELEASE" \
+		"password of s3wwwd-reader set" "of s3wwwd-reader added" "is the only key of s3wwwd-reader" \
+		"== the last 20 events"; do
+		grep -qF -- "$want" "$WORK/status.out" || { echo "missing: $want"; return 1; }
+	done
+	[ "$(grep -c '^STATUS: deployed$' "$WORK/status.out")" = 2 ] || { echo "not both releases deployed"; return 1; }
+	[ "$(grep -c '^== job ' "$WORK/status.out")" = 3 ] || { echo "not the three Jobs"; return 1; }
+}
+check "make status: pods, both releases deployed, the three Jobs' logs, events" status_shows
 
 # ---- 2: through the Service ----------------------------------------------------------
 
@@ -602,7 +626,7 @@ check "rotation: the reader has one key left, the new one" one_key_left
 
 # ---- 5: destroy -------------------------------------------------------------------------
 
-check "terraform destroy" tf destroy -auto-approve -input=false -no-color "${TFVARS[@]}"
+check "terraform destroy (make cleanup)" mk cleanup AUTO_APPROVE=yes
 nothing_left() {
 	local left
 	left=$(helm list -A -q)

@@ -256,6 +256,56 @@ else
 	not_ok "terraform validate (init failed)"
 fi
 
+# ---- the Makefile's operations ---------------------------------------------------------
+#
+# What each target runs (make -n), that the status target reads only
+# outputs the root has, and the checks for real; tests/e2e/run.sh deploys,
+# looks and cleans up with it on the cluster.
+
+# made TARGET [VAR=VALUE...]: the commands make would run, one line each,
+# blanks squeezed.
+made() { make -s -n "$@" TERRAFORM=terraform | tr -s ' \t' '  '; }
+make_runs() {
+	local want=$1 got
+	shift
+	got=$(made "$@") || return 1
+	echo "$got"
+	grep -qF -- "$want" <<<"$got"
+}
+check "make deploy ENV=staging AUTO_APPROVE=yes applies staging.tfvars without asking" \
+	make_runs "terraform apply -input=false -auto-approve -var-file=environments/staging.tfvars" deploy ENV=staging AUTO_APPROVE=yes
+check "make deploy without AUTO_APPROVE lets terraform ask (no -input=false, no -auto-approve)" \
+	make_runs "terraform apply -var-file=environments/dev.tfvars;" deploy
+check "make plan ENV=prod plans prod.tfvars into prod.tfplan" \
+	make_runs "terraform plan -input=false -var-file=environments/prod.tfvars -out=prod.tfplan" plan ENV=prod
+check "make rotate replaces the reader's password, with every tfvars file" \
+	make_runs "terraform apply -var-file=a.tfvars -var-file=b.tfvars -replace=module.site.random_password.reader" \
+	rotate TFVARS="a.tfvars b.tfvars"
+check "make cleanup destroys with the environment's tfvars" \
+	make_runs "terraform destroy -var-file=environments/prod.tfvars" cleanup ENV=prod
+rotate_refuses() {
+	local out rc=0
+	out=$(make -s rotate WHO=root TERRAFORM=false 2>&1) || rc=$?
+	echo "$out"
+	[ "$rc" = 2 ] && grep -q "WHO must be reader or writer, not root" <<<"$out"
+}
+check "make rotate WHO=root is refused before terraform runs" rotate_refuses
+status_outputs() {
+	python3 - Makefile outputs.tf <<-'EOF'
+		import re, sys
+		mk, out = (open(p).read() for p in sys.argv[1:])
+		used = set(re.findall(r"\$\(OUT\) (\w+)", mk))
+		used |= {w for loop in re.findall(r"for o in ([\w ]+);", mk) for w in loop.split()}
+		have = set(re.findall(r'^output "(\w+)"', out, re.M))
+		print("used:", sorted(used))
+		sys.exit(1 if not used or used - have else 0)
+	EOF
+}
+check "make status reads only outputs the root has" status_outputs
+if [ "$INIT_OK" = 1 ]; then
+	check "make fmt-check validate (for real)" make -s fmt-check validate TERRAFORM="$TF" TF_FLAGS=-no-color
+fi
+
 # ---- 4: terraform test -------------------------------------------------------------
 
 # Each run block is one check; a file that cannot even start counts as one
