@@ -86,35 +86,21 @@ def one_request_each(socks, port, path, body):
         assert got == body
 
 
-def split(d, port, n, path="/small.txt", body=BODY):
-    """Open n connections at once, one request each; returns {worker pid:
-    connections it holds}, then closes them and waits until no worker holds
-    one any more."""
-    kids = d.children()
-    socks = open_at_once(port, n)
-    try:
-        one_request_each(socks, port, path, body)
-        counts = connections_per_process(kids, port)
-    finally:
-        for s in socks:
-            s.close()
-    wait_for(lambda: not any(connections_per_process(kids, port).values()), 10,
-             what="the workers to close the test's connections")
-    assert sum(counts.values()) == n, "only %d of %d connections found in the workers: %r" % (
-        sum(counts.values()), n, counts)
-    return counts
-
-
-def split_one_by_one(d, port, n, path="/small.txt", body=BODY):
-    """Open n connections one after the other, each served before the next
-    is opened, and keep them; returns {worker pid: connections it holds}
-    and closes them as split() does."""
+def split(d, port, n, path="/small.txt", body=BODY, one_by_one=False):
+    """Open n connections, one request each, and keep them; returns {worker
+    pid: connections it holds}, then closes them and waits until no worker
+    holds one any more.  The connections are begun together (as wrk opens
+    them), or with one_by_one each is served before the next is opened."""
     kids = d.children()
     socks = []
     try:
-        for _ in range(n):
-            socks += open_at_once(port, 1)
-            one_request_each(socks[-1:], port, path, body)
+        if one_by_one:
+            for _ in range(n):
+                socks += open_at_once(port, 1)
+                one_request_each(socks[-1:], port, path, body)
+        else:
+            socks = open_at_once(port, n)
+            one_request_each(socks, port, path, body)
         counts = connections_per_process(kids, port)
     finally:
         for s in socks:
@@ -573,7 +559,7 @@ def test_socket_activation_spreads_connections_over_the_workers(
     and 60 in one; 16 at once often all go to one worker)."""
     d, act_port, _, _ = start_activated(minio, s3, bucket, daemon_factory, tmp_path)
     wait_for(lambda: len(d.children()) == 2, 10, what="2 workers")
-    one_by_one = split_one_by_one(d, act_port, 20)
+    one_by_one = split(d, act_port, 20, one_by_one=True)
     rounds = [(n, split(d, act_port, n)) for n in (16, 64, 64)]
     report = "shared socket: 20 one by one: %s; opened at once: %s" % (
         fmt(one_by_one), ", ".join("%d: %s" % (n, fmt(c)) for n, c in rounds))
