@@ -282,7 +282,7 @@ status_shows() {
 	cat "$WORK/status.out"
 	local want
 	for want in "== namespace $NS: pods, Jobs, Services, volumes" "== release minio" "== release $RELEASE" \
-		"password of s3wwwd-reader set" "of s3wwwd-reader added" "is the only key of s3wwwd-reader" \
+		"password of s3wwwd-reader set" "of s3wwwd-reader added" "is the only s3wwwd key of s3wwwd-reader" \
 		"== the last 20 events"; do
 		grep -qF -- "$want" "$WORK/status.out" || { echo "missing: $want"; return 1; }
 	done

@@ -13,7 +13,8 @@
 # the reader's read-only policy.  The credentials Job adds the new key next
 # to the one the running pods use, so that both work while the chart rolls
 # the pods; the second Job (credentials-prune), which runs once the s3wwwd
-# release is ready, removes every other key of the reader.  A rotation
+# release is ready and the old pods have had time to stop, removes the
+# reader's other s3wwwd-... keys.  A rotation
 # (terraform apply -replace=random_password.reader) thus has no moment
 # when a pod holds a key MinIO refuses; tests/e2e/run.sh polls the site
 # through one and counts no failed request.  Before this, MinIO took the
@@ -144,7 +145,7 @@ locals {
       mc admin user svcacct rm minio "$k" >/dev/null
       echo "key $k of $reader removed"
     done </tmp/keys
-    echo "key $key is the only key of $reader"
+    echo "key $key is the only s3wwwd key of $reader"
   EOT
 }
 
