@@ -62,6 +62,18 @@ export S3WWWD_MINIO
 step "autoreconf"
 autoreconf -fi >/dev/null
 
+# show_logs DIR...: the last lines of the test logs a build directory holds
+# (automake names only the failing runner).
+show_logs() {
+	local d f
+	for d in "$@"; do
+		for f in "$d"/tests/unit/*.log "$d"/tests/integration/*.log "$d"/scripts/*.log; do
+			[ -f "$f" ] && { echo "---- $f"; tail -n 200 "$f"; }
+		done
+	done
+	return 0
+}
+
 # build_and_check DIR [CONFIGURE ARGS]: 1 if the build or a test fails, after
 # showing the logs; the caller records it and the other areas still run, so
 # that one failure does not hide the state of the rest.
@@ -75,9 +87,7 @@ build_and_check() {
 	make -C "$dir" -j"$JOBS" || return 1
 	rm -f "$dir/integration.xml"
 	if ! S3WWWD_JUNITXML="$SRCDIR/$dir/integration.xml" make -C "$dir" check; then
-		for f in "$dir"/tests/unit/*.log "$dir"/tests/integration/*.log "$dir"/scripts/*.log; do
-			[ -f "$f" ] && { echo "---- $f"; tail -n 200 "$f"; }
-		done
+		show_logs "$dir"
 		count_build "$dir"
 		return 1
 	fi
@@ -89,14 +99,9 @@ build_and_check build/plain || FAILED_AREAS+=(build/plain)
 
 if [ "${S3WWWD_TEST_QUICK:-0}" != 1 ]; then
 	step "make distcheck"
-	# distcheck runs the suites again in the unpacked tarball; when they
-	# fail, show their logs as build_and_check does, since automake only
-	# names the failing runner.
+	# distcheck runs the suites again in the unpacked tarball's build tree.
 	if ! make -C build/plain distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror; then
-		for f in build/plain/s3wwwd-*/_build/sub/tests/unit/*.log \
-			build/plain/s3wwwd-*/_build/sub/tests/integration/*.log; do
-			[ -f "$f" ] && { echo "---- $f"; tail -n 200 "$f"; }
-		done
+		show_logs build/plain/s3wwwd-*/_build/sub
 		FAILED_AREAS+=(distcheck)
 	fi
 

@@ -434,15 +434,19 @@ if find_daemon >"$TMP/find-daemon.out" 2>&1; then
 	# needs no S3, so no MinIO here: a known host reaches its site, which
 	# then finds no S3 at the endpoint (502).
 	daemon_check sites-only -f tests/helm/values/sites.yaml --set s3.bucket= --set 'sites[2].bucket=www' --set 'sites[3].bucket=www'
+	free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 	sites_only_421() {
 		local port opsport pid code known rc=0
-		port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		opsport=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		port=$(free_port) opsport=$(free_port)
 		sed -e "s|^listen = \"0.0.0.0:8080\";|listen = \"127.0.0.1:$port\";|" \
 			-e "s|^  listen = \"0.0.0.0:9090\";|  listen = \"127.0.0.1:$opsport\";|" \
 			-e 's|endpoint = "http://[^"]*";|endpoint = "http://127.0.0.1:9";|' \
 			"$TMP/sites-only.conf" >"$TMP/sites-only-run.conf"
-		grep -q "127.0.0.1:$port" "$TMP/sites-only-run.conf" || { echo "no listen line moved"; return 1; }
+		if ! grep -q "127.0.0.1:$port" "$TMP/sites-only-run.conf" ||
+			! grep -q "127.0.0.1:$opsport" "$TMP/sites-only-run.conf"; then
+			echo "a listen line was not moved"
+			return 1
+		fi
 		"$DAEMON" -c "$TMP/sites-only-run.conf" >"$TMP/sites-only.log" 2>&1 &
 		pid=$!
 		for _ in $(seq 50); do
@@ -453,7 +457,8 @@ if find_daemon >"$TMP/find-daemon.out" 2>&1; then
 		known=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: blog.example.com' "http://127.0.0.1:$port/")
 		echo "unknown host: $code, blog.example.com: $known"
 		[ "$code" = 421 ] && [ "$known" = 502 ] || rc=1
-		kill "$pid" && wait "$pid" || true
+		kill "$pid"
+		wait "$pid" || true
 		[ "$rc" = 0 ] || tail -n 20 "$TMP/sites-only.log"
 		return "$rc"
 	}

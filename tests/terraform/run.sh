@@ -686,7 +686,7 @@ extract_credentials_scripts() {
 	tf_json module.site.credentials_scripts | python3 -c '
 import json, sys
 e, mc, port = sys.argv[1:]
-moves = {"credentials": [], "prune": [("/tmp/ls", e + "/tmp/ls"), ("/tmp/keys", e + "/tmp/keys")]}
+moves = {"credentials": [], "prune": [("/tmp/ls", e + "/tmp/ls"), ("/tmp/old", e + "/tmp/old")]}
 for name, text in json.load(sys.stdin).items():
     for old, new in moves[name] + [("/usr/bin/mc --config-dir /tmp/mc", mc + " --config-dir " + e + "/tmp/mc"),
                                    ("/creds/", e + "/creds/"), ("@minio:9000", "@127.0.0.1:" + port)]:
@@ -735,10 +735,14 @@ start_keyed_s3wwwd() {
 	return 1
 }
 
+# mc_as ACCESS SECRET ARGS...: mc with those keys as the alias "k".
+mc_as() {
+	MC_HOST_k="http://$1:$2@127.0.0.1:$MPORT" "$MC" --config-dir "$E/mc" "${@:3}"
+}
+
 # key_reads ACCESS SECRET: those keys read the seeded index from MinIO.
 key_reads() {
-	MC_HOST_k="http://$1:$2@127.0.0.1:$MPORT" "$MC" --config-dir "$E/mc" cat k/s3wwwd-site/index.html |
-		cmp - "$SRCDIR/site/index.html"
+	mc_as "$1" "$2" cat k/s3wwwd-site/index.html | cmp - "$SRCDIR/site/index.html"
 }
 
 e2e() {
@@ -808,12 +812,11 @@ e2e() {
 		prune_waits "$KEY1" 30 0 10
 	key_is_read_only() {
 		key_reads "$KEY1" "$reader_pw" || return 1
-		if echo x | MC_HOST_k="http://$KEY1:$reader_pw@127.0.0.1:$MPORT" \
-			"$MC" --config-dir "$E/mc" pipe -q k/s3wwwd-site/written-by-the-key; then
+		if echo x | mc_as "$KEY1" "$reader_pw" pipe -q k/s3wwwd-site/written-by-the-key; then
 			echo "s3wwwd's key could write"
 			return 1
 		fi
-		if MC_HOST_k="http://$KEY1:$reader_pw@127.0.0.1:$MPORT" "$MC" --config-dir "$E/mc" ls k/other-bucket/; then
+		if mc_as "$KEY1" "$reader_pw" ls k/other-bucket/; then
 			echo "s3wwwd's key could list another bucket"
 			return 1
 		fi

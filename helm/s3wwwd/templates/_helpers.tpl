@@ -292,20 +292,16 @@ Renders nothing; fails the render with a message naming the site.
 {{- if $s.default }}
 {{- $defaults = append $defaults $label }}
 {{- end }}
+{{- /* No top-level bucket: no top-level site, and none to inherit. */}}
+{{- if and (not $.Values.s3.bucket) (not $s.bucket) }}
+{{- fail (printf "%s: no bucket; s3.bucket is empty, so there is none to inherit" $label) }}
+{{- end }}
 {{- end }}
 {{- if gt (len $defaults) 1 }}
 {{- fail (printf "sites: %s are all default = true; at most one site answers the hosts no site names" (join " and " $defaults)) }}
 {{- end }}
-{{- /* No top-level bucket: no top-level site, and none to inherit. */}}
-{{- if not .Values.s3.bucket }}
-{{- if not .Values.sites }}
+{{- if and (not .Values.s3.bucket) (not .Values.sites) }}
 {{- fail "s3.bucket is empty: name the site's bucket, or list sites (each with its bucket) to serve only their host names" }}
-{{- end }}
-{{- range $i, $s := .Values.sites }}
-{{- if not $s.bucket }}
-{{- fail (printf "sites[%d]%s: no bucket; s3.bucket is empty, so there is none to inherit" $i (ternary (printf " (%s)" ($s.name | default (first ($s.hosts | default (list ""))))) "" (ne ($s.name | default (first ($s.hosts | default (list "")))) ""))) }}
-{{- end }}
-{{- end }}
 {{- end }}
 {{- end }}
 

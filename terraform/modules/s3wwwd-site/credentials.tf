@@ -124,27 +124,23 @@ locals {
   credentials_prune_script = <<-EOT
     ${local.credentials_preamble}
     mc admin user svcacct ls minio "$reader" --json >/tmp/ls
-    : >/tmp/keys
+    found=0
+    : >/tmp/old
     while IFS= read -r line; do
       k=$${line#*'"accessKey":"'}
       [ "$k" != "$line" ] || continue
-      echo "$${k%%'"'*}" >>/tmp/keys
+      k=$${k%%'"'*}
+      case $k in "$key") found=1 ;; *[!a-z0-9-]*) ;; s3wwwd-*) echo "$k" >>/tmp/old ;; esac
     done </tmp/ls
-    found=0
-    old=0
-    while read -r k; do
-      case $k in "$key") found=1 ;; *[!a-z0-9-]*) ;; s3wwwd-*) old=$((old + 1)) ;; esac
-    done </tmp/keys
     [ "$found" = 1 ] || { echo "key $key of $reader is missing: nothing removed"; exit 1; }
-    if [ "$old" -gt 0 ]; then
-      echo "$old old key(s): waiting $${GRACE_SECONDS}s, the longest an old pod may still serve"
+    if [ -s /tmp/old ]; then
+      echo "old key(s): waiting $${GRACE_SECONDS}s, the longest an old pod may still serve"
       sleep "$GRACE_SECONDS"
     fi
     while read -r k; do
-      case $k in "$key" | *[!a-z0-9-]*) continue ;; s3wwwd-*) ;; *) continue ;; esac
       mc admin user svcacct rm minio "$k" >/dev/null
       echo "key $k of $reader removed"
-    done </tmp/keys
+    done </tmp/old
     echo "key $key is the only s3wwwd key of $reader"
   EOT
 }
